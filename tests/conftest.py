@@ -1,0 +1,145 @@
+"""Shared fixtures: the real outputs of one real build, and helpers to read them.
+
+`make test` builds the book into build/ and then runs pytest; if build/ is
+missing (pytest run on its own), the session builds it once.  Tests that need
+a broken or changed book build a copy of the project in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = ROOT / "source"
+BOOK = tomllib.loads((SOURCE / "_data" / "book.toml").read_text())
+NAME = BOOK["basename"]
+
+
+@dataclass(frozen=True)
+class Book:
+    folder: Path
+
+    @property
+    def html(self) -> Path:
+        return self.folder / "html"
+
+    @property
+    def epub(self) -> Path:
+        return self.folder / f"{NAME}.epub"
+
+    @property
+    def pdf(self) -> Path:
+        return self.folder / f"{NAME}.pdf"
+
+    @property
+    def html_zip(self) -> Path:
+        return self.folder / f"{NAME}-html.zip"
+
+
+def build(root: Path, out: Path, work: Path, env: dict | None = None, target: str = "book"):
+    """Run the real build script on a project folder; return the finished process."""
+    return subprocess.run(
+        [sys.executable, str(root / "tools" / "build.py"), target, "--root", str(root),
+         "--out", str(out), "--work", str(work)],
+        capture_output=True, text=True, env=env or dict(os.environ),
+    )
+
+
+@pytest.fixture(scope="session")
+def book() -> Book:
+    folder = ROOT / "build"
+    if not (folder / f"{NAME}.epub").exists():
+        proc = build(ROOT, folder, ROOT / "_build" / "book")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    return Book(folder)
+
+
+def copy_project(dest: Path) -> Path:
+    """A copy of the project (conf.py, source/, tools/) to break or change."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(ROOT / "conf.py", dest / "conf.py")
+    for folder in ("source", "tools"):
+        shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+# -- reading the sources --------------------------------------------------------
+
+def toctree_docs() -> list[str]:
+    """Documents in the root toctree, in reading order."""
+    text = (SOURCE / "index.rst").read_text()
+    block = text.split(".. toctree::", 1)[1]
+    docs = []
+    for line in block.splitlines()[1:]:
+        if line.strip().startswith(":") or not line.strip():
+            continue
+        if not line.startswith("   "):
+            break
+        docs.append(line.strip())
+    return docs
+
+
+def doc_title(doc: str) -> str:
+    lines = (SOURCE / f"{doc}.rst").read_text().splitlines()
+    for i, line in enumerate(lines[1:], 1):
+        if line and set(line) == {"="} and len(line) >= len(lines[i - 1].strip()) > 0:
+            return lines[i - 1].strip()
+    raise AssertionError(f"{doc}.rst has no title")
+
+
+CLINICAL_CHAPTERS = ["key-facts", "mechanism", "uses", "benefits", "cautions", "prescriber"]
+
+
+def paragraphs(path: Path):
+    """(first line number, text) of each blank-line-separated block of a file."""
+    lines = path.read_text().splitlines()
+    start, block = None, []
+    for i, line in enumerate(lines + [""], 1):
+        if line.strip():
+            if start is None:
+                start = i
+            block.append(line)
+        elif block:
+            yield start, "\n".join(block)
+            start, block = None, []
+
+
+# -- reading the outputs ----------------------------------------------------------
+
+def strip_tags(markup: str) -> str:
+    markup = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", markup)
+    return html.unescape(re.sub(r"<[^>]+>", " ", markup))
+
+
+def normalise(text: str) -> str:
+    text = text.replace("\u00a0", " ").replace("\u00ad", "")
+    text = re.sub(r"-\s*\n\s*", "-", text)
+    return re.sub(r"\s+", " ", text)
+
+
+def html_text(book: Book) -> str:
+    pages = sorted(book.html.glob("*.html"))
+    return normalise(" ".join(strip_tags(p.read_text()) for p in pages))
+
+
+def epub_text(book: Book) -> str:
+    with zipfile.ZipFile(book.epub) as zf:
+        docs = sorted(n for n in zf.namelist() if n.endswith(".xhtml"))
+        return normalise(" ".join(strip_tags(zf.read(n).decode()) for n in docs))
+
+
+def pdf_text(book: Book) -> str:
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(book.pdf), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    return normalise(out)

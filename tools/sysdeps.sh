@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Check, and where allowed install, the system tools the book needs.
+#
+#   tools/sysdeps.sh build   # what `make book` needs: TeX (xelatex, latexmk, xindy), FreeFont, Java
+#   tools/sysdeps.sh test    # plus what `make test` needs: poppler-utils, Chromium, MuPDF, Calibre
+#
+# Missing tools are installed in ONE `apt-get install --no-install-recommends`
+# call (each separate call that touches TeX rebuilds its formats) when we are
+# root or have password-less sudo. Otherwise the script stops and prints
+# each missing tool and the exact command that installs it.
+# Works on Debian 12 and 13 and on Ubuntu.
+set -euo pipefail
+
+group=${1:-build}
+
+missing_pkgs=()
+missing_what=()
+need() {  # need PACKAGE DESCRIPTION TEST-COMMAND...
+    local pkg=$1 what=$2
+    shift 2
+    if ! "$@" >/dev/null 2>&1; then
+        missing_pkgs+=("$pkg")
+        missing_what+=("$what")
+    fi
+}
+has() { command -v "$1"; }
+tex_has() { has kpsewhich && [ -n "$(kpsewhich "$1")" ]; }
+java_ok() {  # EPUBCheck 5.3 needs Java 11 or newer
+    has java || return 1
+    local v
+    v=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)
+    [ "${v:-0}" -ge 11 ]
+}
+
+need latexmk "latexmk (runs xelatex)" has latexmk
+need texlive-xetex "xelatex (the PDF engine)" has xelatex
+need texlive-latex-recommended "LaTeX recommended packages (fancyhdr, ...)" tex_has fancyhdr.sty
+need texlive-latex-extra "LaTeX extra packages (fncychap, capt-of, ...)" tex_has fncychap.sty
+need texlive-fonts-recommended "LaTeX recommended fonts" tex_has pzdr.tfm
+need xindy "xindy (the PDF index)" has xindy
+need fonts-freefont-otf "the FreeFont fonts (FreeSerif, FreeSans, FreeMono)" test -f /usr/share/fonts/opentype/freefont/FreeSerif.otf
+need default-jre-headless "Java 11 or newer (for EPUBCheck)" java_ok
+need make "make" has make
+
+if [ "$group" = test ]; then
+    need poppler-utils "poppler-utils (pdffonts, pdftotext, pdftoppm)" has pdffonts
+    need chromium "Chromium (browser tests and screenshots)" has chromium
+    need mupdf-tools "MuPDF (e-reader page rendering)" has mutool
+    need calibre "Calibre (EPUB to Kindle AZW3)" has ebook-convert
+    need nodejs "Node.js (Ace by DAISY, axe-core)" has node
+    need npm "npm (Ace by DAISY, axe-core)" has npm
+fi
+
+if [ ${#missing_pkgs[@]} -eq 0 ]; then
+    echo "sysdeps ($group): all system tools present"
+    exit 0
+fi
+
+# De-duplicate, keep order.
+mapfile -t pkgs < <(printf '%s\n' "${missing_pkgs[@]}" | awk '!seen[$0]++')
+echo "sysdeps ($group): missing:"
+printf '  - %s\n' "${missing_what[@]}"
+
+if [ "$(id -u)" -eq 0 ]; then
+    sudo=()
+elif has sudo && sudo -n true 2>/dev/null; then
+    sudo=(sudo -n)
+else
+    echo
+    echo "Install them with:"
+    echo "  sudo apt-get update && sudo apt-get install --no-install-recommends ${pkgs[*]}"
+    exit 1
+fi
+if ! has apt-get; then
+    echo "No apt-get here: install these packages with your system's package manager: ${pkgs[*]}" >&2
+    exit 1
+fi
+
+echo "Installing: ${pkgs[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${pkgs[@]}"
