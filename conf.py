@@ -130,14 +130,12 @@ latex_elements = {
     "pointsize": "11pt",
     # A screen PDF: no blank pages from a two-sided layout.
     "classoptions": ",openany,oneside",
-    "preamble": rf"""
-\setlength{{\headheight}}{{14pt}}
-% A glyph missing from the font is an error, not a silent gap ("500 µg").
-\tracinglostchars=3
-\hypersetup{{pdfsubject={{{BOOK['description_short']}}},
-  pdfkeywords={{{BOOK['keywords']}}}, pdflang={{en-US}}}}
-\setcounter{{secnumdepth}}{{0}}
-""",
+    "releasename": "Edition",
+    # Plain chapter headings: chapters carry titles, not numbers, in every edition.
+    "fncychap": "",
+    "preamble": (ROOT / "tools" / "latex" / "preamble.tex").read_text()
+    + f"\\hypersetup{{pdfsubject={{{BOOK['description_short']}}}, "
+    + f"pdfkeywords={{{BOOK['keywords']}}}, pdflang={{en-US}}}}\n",
     "sphinxsetup": "TitleColor={rgb}{0,0,0}, InnerLinkColor={rgb}{0.1,0.2,0.5}",
 }
 latex_domain_indices = False

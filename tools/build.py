@@ -154,8 +154,6 @@ def html_zip(html: Path, target: Path, env: dict) -> Path:
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(p for p in html.rglob("*") if p.is_file()):
             rel = path.relative_to(html).as_posix()
-            if rel.startswith(".doctrees") or rel == ".buildinfo":
-                continue
             info = zipfile.ZipInfo(f"{prefix}/{rel}", date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
@@ -198,7 +196,8 @@ def build_book(root: Path, published: Path, work: Path, env: dict) -> None:
     t1 = time.monotonic()
     html = build_html(root, work, env, downloads=stage)
     timings["html"] = time.monotonic() - t1
-    shutil.copytree(html, stage / "html", ignore=shutil.ignore_patterns(".doctrees"))
+    # .buildinfo is Sphinx's own bookkeeping (it hashes the absolute download path): not for readers.
+    shutil.copytree(html, stage / "html", ignore=shutil.ignore_patterns(".doctrees", ".buildinfo"))
     html_zip(stage / "html", stage / f"{name}-html.zip", env)
     published.parent.mkdir(parents=True, exist_ok=True)
     publish(stage, published)
