@@ -18,9 +18,9 @@ import tomllib
 from pathlib import Path
 
 from docutils import nodes
-from docutils.parsers.rst import roles
+from docutils.parsers.rst import directives, roles
 from sphinx.util import logging
-from sphinx.util.docutils import SphinxRole
+from sphinx.util.docutils import SphinxDirective, SphinxRole
 
 logger = logging.getLogger(__name__)
 
@@ -28,12 +28,25 @@ REQUIRED = ("label", "cite", "section")
 
 
 def load_facts(path: Path) -> dict[str, dict]:
-    """Read and check the facts file; raise ValueError on a malformed entry."""
+    """Read and check the facts file; raise ValueError on a malformed entry.
+
+    A fact with ``derived_from`` is arithmetic on another fact (for example
+    steady state = five half-lives): its low/high are computed here, so it
+    can never drift from the value it comes from.
+    """
     with open(path, "rb") as f:
         facts = tomllib.load(f)
     for fid, fact in facts.items():
+        if "derived_from" in fact:
+            base = facts[fact["derived_from"]]
+            factor = fact.get("multiple", 1) / fact.get("divisor", 1)
+            fact["low"] = round(base["low"] * factor)
+            fact["high"] = round(base["high"] * factor)
+            fact.setdefault("cite", base["cite"])
+            fact.setdefault("section", base["section"])
         missing = [k for k in REQUIRED if k not in fact]
-        has_value = "text" in fact or "value" in fact or ("low" in fact and "high" in fact)
+        has_value = ("text" in fact or "value" in fact or ("low" in fact and "high" in fact)
+                     or ("drug" in fact and "placebo" in fact))
         if missing or not has_value:
             raise ValueError(f"{path}: fact {fid!r} lacks {missing or 'a value'}")
     return facts
@@ -47,6 +60,9 @@ def render(fact: dict) -> str:
     """The words a reader sees for one fact, without its citation."""
     if "text" in fact:
         return fact["text"]
+    if "drug" in fact:
+        unit = fact.get("unit", "")
+        return f"{_num(fact['drug'])}{unit} vs {_num(fact['placebo'])}{unit}"
     if "low" in fact:
         value = f"{_num(fact['low'])} to {_num(fact['high'])}"
     else:
@@ -105,7 +121,59 @@ class FactRole(SphinxRole):
         return [value, nodes.Text("\u00a0"), *cite_nodes], messages + cite_messages
 
 
+class HalfLivesTable(SphinxDirective):
+    """``.. half-lives-table:: half-life``: what is left of one dose after
+    1, 2, 3 and 5 half-lives, computed from the half-life in the facts file."""
+
+    required_arguments = 1
+    option_spec = {"multiples": directives.unchanged}
+
+    def run(self):
+        facts = get_facts(self.env)
+        self.env.note_dependency(str(facts_path(self.env)))
+        fact = facts.get(self.arguments[0])
+        if fact is None or "low" not in fact:
+            raise self.error(f"half-lives-table: {self.arguments[0]!r} is not a fact with a range")
+        multiples = [int(m) for m in self.options.get("multiples", "1 2 3 5").split()]
+        title = ("Share of a single dose left in the body after each half-life "
+                 "(arithmetic from the label's half-life, not measured values)")
+        rows = [["Half-lives passed", "Time after the dose", "Share of the dose still in the body"]]
+        for n in multiples:
+            low, high = fact["low"] * n, fact["high"] * n
+            when = f"{_num(low)} to {_num(high)} hours"
+            if n > 1:
+                when += f" (about {_days(low)} to {_days(high)} days)"
+            share = 100 / 2**n
+            rows.append([str(n), when, f"about {share:g}%" if share >= 10 else f"about {share:.0f}%"])
+        return [_table(title, rows, widths=[20, 45, 35])]
+
+
+def _days(hours: float) -> str:
+    days = hours / 24
+    return f"{days:.1f}".rstrip("0").rstrip(".") if days < 10 else f"{days:.0f}"
+
+
+def _table(title: str, rows: list[list[str]], widths: list[int]) -> nodes.table:
+    table = nodes.table(classes=["colwidths-given"])
+    table += nodes.title(title, title)
+    group = nodes.tgroup(cols=len(widths))
+    table += group
+    for w in widths:
+        group += nodes.colspec(colwidth=w)
+    for part, part_rows in ((nodes.thead(), rows[:1]), (nodes.tbody(), rows[1:])):
+        for cells in part_rows:
+            row = nodes.row()
+            for cell in cells:
+                entry = nodes.entry()
+                entry += nodes.paragraph(cell, cell)
+                row += entry
+            part += row
+        group += part
+    return table
+
+
 def setup(app):
     app.add_config_value("facts_file", "_data/facts.toml", "env", types=[str])
     app.add_role("fact", FactRole())
+    app.add_directive("half-lives-table", HalfLivesTable)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

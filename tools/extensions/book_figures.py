@@ -1,0 +1,275 @@
+"""Figures drawn at build time from the facts file, as vector graphics.
+
+Three figures, each computed or labelled from ``source/_data/facts.toml`` so
+that they can never disagree with the text:
+
+``concentration``
+    Blood level over time after one dose and with twice-daily dosing that
+    stops after ten days, from a one-compartment model with first-order
+    absorption.  The elimination rate comes from the middle of the label's
+    half-life range and the absorption rate is solved so that the single
+    dose peaks in the middle of the label's time-to-peak range.
+``mechanism``
+    The GABA-A receptor in a nerve-cell membrane: the GABA sites, the
+    benzodiazepine site, chloride entering, the cell quietened.  Drawn in
+    shades of grey with text labels, so it reads on an e-ink screen.
+``panic-stopping``
+    Share of people who stopped treatment in the label's panic disorder
+    trials, clonazepam against placebo, overall and for the two commonest
+    reasons.
+
+Each is written as SVG (HTML and EPUB) and PDF (LaTeX) into
+``source/_generated/``; the chapters include them with
+``.. figure:: /_generated/NAME.*`` so each builder picks its format.  Output
+is deterministic (fixed fonts, ``svg.hashsalt``, no dates), written
+atomically (three builds run in parallel), and redrawn only when the facts
+file or this module changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import tempfile
+from pathlib import Path
+
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+FIGURES = ("concentration", "mechanism", "panic-stopping")
+DAYS_SHOWN = 20  # x axis of the concentration figure
+GREYS = {"ink": "#111111", "dark": "#444444", "mid": "#888888", "light": "#cccccc", "pale": "#eeeeee"}
+
+
+# -- the pharmacokinetic model (pure functions, used by the tests too) ----------
+
+def elimination_rate(half_life_h: float) -> float:
+    return math.log(2) / half_life_h
+
+
+def time_to_peak(ka: float, ke: float) -> float:
+    return math.log(ka / ke) / (ka - ke)
+
+
+def absorption_rate(tmax_h: float, ke: float) -> float:
+    """The absorption rate constant ka > ke that puts the peak at tmax (bisection)."""
+    lo, hi = ke * 1.0001, 100.0
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if time_to_peak(mid, ke) > tmax_h:  # peak too late: absorb faster
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def one_dose(t: float, ka: float, ke: float) -> float:
+    """Blood level t hours after one dose (Bateman function, arbitrary units)."""
+    if t <= 0:
+        return 0.0
+    return ka / (ka - ke) * (math.exp(-ke * t) - math.exp(-ka * t))
+
+
+def model_parameters(facts: dict) -> dict:
+    hl = facts["half-life"]
+    tp = facts["time-to-peak"]
+    half_life = (hl["low"] + hl["high"]) / 2
+    tmax = (tp["low"] + tp["high"]) / 2
+    ke = elimination_rate(half_life)
+    return {"half_life": half_life, "tmax": tmax, "ke": ke, "ka": absorption_rate(tmax, ke),
+            "interval": 12.0, "doses": 20}
+
+
+def concentration_curves(facts: dict, step_h: float = 0.5, end_h: float = DAYS_SHOWN * 24):
+    """Times (hours), one-dose curve and repeated-dose curve, both relative to one dose's peak."""
+    p = model_parameters(facts)
+    ka, ke = p["ka"], p["ke"]
+    peak = one_dose(p["tmax"], ka, ke)
+    times = [i * step_h for i in range(int(end_h / step_h) + 1)]
+    single = [one_dose(t, ka, ke) / peak for t in times]
+    dose_times = [i * p["interval"] for i in range(p["doses"])]
+    repeated = [sum(one_dose(t - d, ka, ke) for d in dose_times) / peak for t in times]
+    return times, single, repeated, p
+
+
+# -- drawing ----------------------------------------------------------------------
+
+def _pyplot():
+    import logging as stdlib_logging
+
+    import matplotlib
+
+    # fontTools reports every subsetting step at INFO level: not for readers of the build log.
+    stdlib_logging.getLogger("fontTools").setLevel(stdlib_logging.WARNING)
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcdefaults()
+    plt.rcParams.update({
+        "font.family": "DejaVu Sans",  # bundled with matplotlib: same everywhere
+        "font.size": 10,
+        "svg.hashsalt": "clonazepam-ebook",
+        "svg.fonttype": "path",
+        "pdf.fonttype": 42,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    })
+    return plt
+
+
+def draw_concentration(plt, facts: dict):
+    times, single, repeated, p = concentration_curves(facts)
+    days = [t / 24 for t in times]
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    ax.patch.set_gid("plot-area")
+    line, = ax.plot(days, repeated, color=GREYS["ink"], linewidth=1.4,
+                    label="Twice a day for 10 days, then stopped")
+    line.set_gid("repeated-doses")
+    line, = ax.plot(days, single, color=GREYS["dark"], linewidth=1.6, linestyle=(0, (4, 2)),
+                    label="One dose")
+    line.set_gid("one-dose")
+    last = (p["doses"] - 1) * p["interval"] / 24
+    ax.axvline(last, color=GREYS["mid"], linewidth=0.8, linestyle=":")
+    ax.text(last + 0.2, 0.25, "last dose", fontsize=9, color=GREYS["dark"], va="center")
+    ax.set_xlim(0, DAYS_SHOWN)
+    ax.set_ylim(0, math.ceil(max(repeated)))
+    ax.set_xticks(range(0, DAYS_SHOWN + 1, 2))
+    ax.set_xlabel("Days from the first dose")
+    ax.set_ylabel("Blood level\n(1 = peak after one dose)")
+    ax.legend(frameon=False, loc="upper right", bbox_to_anchor=(1.0, 1.04), fontsize=9)
+    ax.set_title(f"Illustrative model: half-life {p['half_life']:g} hours, peak at {p['tmax']:g} hours",
+                 fontsize=9, color=GREYS["dark"], loc="left")
+    fig.tight_layout()
+    return fig
+
+
+def draw_mechanism(plt, facts: dict):
+    from matplotlib import patches
+
+    fig, axes = plt.subplots(1, 2, figsize=(6.6, 4.0))
+    titles = ("GABA alone", "GABA with clonazepam")
+    for ax, title, with_bzd in zip(axes, titles, (False, True)):
+        ax.set_xlim(0, 10)
+        ax.set_axis_off()
+        ax.set_title(title, fontsize=10, weight="bold")
+        # the cell membrane: outside above, inside below
+        ax.add_patch(patches.Rectangle((0, 4.2), 10, 1.6, color=GREYS["light"], zorder=1))
+        ax.text(0.2, 9.0, "outside the cell", fontsize=8, color=GREYS["dark"])
+        ax.text(0.2, 1.2, "inside the nerve cell", fontsize=8, color=GREYS["dark"])
+        # the receptor: two halves around a pore
+        gap = 0.9 if with_bzd else 0.45
+        for x in (5 - gap - 1.6, 5 + gap):
+            ax.add_patch(patches.FancyBboxPatch((x, 3.4), 1.6, 3.2, boxstyle="round,pad=0.1",
+                                                facecolor=GREYS["pale"], edgecolor=GREYS["ink"], zorder=2))
+        # GABA bound at its two sites (black circles)
+        for x in (5 - gap - 1.6, 5 + gap + 1.6):
+            ax.add_patch(patches.Circle((x, 6.6), 0.32, color=GREYS["ink"], zorder=3))
+        ax.text(5 + gap + 2.0, 7.2, "GABA", fontsize=8)
+        if with_bzd:
+            # the benzodiazepine site, a separate place on the receptor (white diamond)
+            ax.add_patch(patches.RegularPolygon((5 - gap - 1.6, 4.9), 4, radius=0.45,
+                                                facecolor="white", edgecolor=GREYS["ink"], linewidth=1.5, zorder=3))
+            ax.annotate("clonazepam at the\nbenzodiazepine site", xy=(5 - gap - 2.0, 4.9), xytext=(0.1, 2.2),
+                        fontsize=8, arrowprops={"arrowstyle": "-", "color": GREYS["dark"]})
+        # chloride ions flowing in: more, and more often, with clonazepam
+        ax.annotate("", xy=(5, 1.5), xytext=(5, 9.0),
+                    arrowprops={"arrowstyle": "-|>", "color": GREYS["ink"],
+                                "linewidth": 2.2 if with_bzd else 1.0}, zorder=2)
+        above = [8.4, 7.6] if with_bzd else [8.4]
+        below = [3.2, 2.6] if with_bzd else []
+        for y in above + below:
+            ax.add_patch(patches.Circle((5, y), 0.22, facecolor="white", edgecolor=GREYS["ink"], zorder=4))
+        ax.text(5.4, 8.3, "chloride (Cl\u207b)", fontsize=8)
+        caption = ("The channel opens more often:\nmore chloride enters, and the\ncell is less likely to fire."
+                   if with_bzd else "The channel opens:\nsome chloride enters.")
+        ax.text(5, -0.4, caption, fontsize=8.5, ha="center", va="top")
+        ax.set_ylim(-2.4, 10)
+    fig.tight_layout()
+    return fig
+
+
+def draw_panic_stopping(plt, facts: dict):
+    rows = [("Any adverse event", facts["ae-panic-stopped"]),
+            ("Sleepiness", facts["ae-panic-stop-somnolence"]),
+            ("Depression", facts["ae-panic-stop-depression"])]
+    fig, ax = plt.subplots(figsize=(6.4, 2.9))
+    height = 0.36
+    for i, (name, fact) in enumerate(rows):
+        y = len(rows) - 1 - i
+        for offset, key, colour, hatch, label in (
+            (height / 2, "drug", GREYS["dark"], None, "Clonazepam"),
+            (-height / 2, "placebo", "white", "///", "Placebo"),
+        ):
+            bar = ax.barh(y + offset, fact[key], height=height, color=colour, hatch=hatch,
+                          edgecolor=GREYS["ink"], label=label if i == 0 else None)
+            bar.patches[0].set_gid(f"bar-{name.lower().replace(' ', '-')}-{key}")
+            ax.text(fact[key] + 0.3, y + offset, f"{fact[key]:g}%", va="center", fontsize=9)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([r[0] for r in reversed(rows)])
+    ax.set_xlabel("Share of people who stopped treatment (%)")
+    ax.set_xlim(0, max(f["drug"] for _, f in rows) * 1.25)
+    ax.legend(frameon=False, loc="lower right", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+DRAW = {"concentration": draw_concentration, "mechanism": draw_mechanism,
+        "panic-stopping": draw_panic_stopping}
+
+
+# -- writing --------------------------------------------------------------------------
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+def _render(fig, fmt: str) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    metadata = {"Date": None} if fmt == "svg" else {"CreationDate": None, "ModDate": None}
+    fig.savefig(buf, format=fmt, metadata=metadata)
+    return buf.getvalue()
+
+
+def generate(srcdir: Path, facts: dict, facts_file: Path) -> Path:
+    out = srcdir / "_generated"
+    out.mkdir(exist_ok=True)
+    import matplotlib
+
+    stamp = hashlib.sha256(
+        facts_file.read_bytes() + Path(__file__).read_bytes() + matplotlib.__version__.encode()
+    ).hexdigest()
+    stamp_file = out / "figures.stamp"
+    wanted = [out / f"{name}.{ext}" for name in FIGURES for ext in ("svg", "pdf")]
+    if stamp_file.exists() and stamp_file.read_text() == stamp and all(p.exists() for p in wanted):
+        return out
+    plt = _pyplot()
+    for name in FIGURES:
+        fig = DRAW[name](plt, facts)
+        for ext in ("svg", "pdf"):
+            _atomic_write(out / f"{name}.{ext}", _render(fig, ext))
+        plt.close(fig)
+    _atomic_write(stamp_file, stamp.encode())
+    logger.info("drew %d figures from %s", len(FIGURES), facts_file.name)
+    return out
+
+
+def on_builder_inited(app) -> None:
+    from facts import load_facts
+
+    facts_file = Path(app.srcdir) / app.config.facts_file
+    generate(Path(app.srcdir), load_facts(facts_file), facts_file)
+
+
+def setup(app):
+    app.setup_extension("facts")
+    app.connect("builder-inited", on_builder_inited)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
