@@ -35,8 +35,9 @@ extensions = [
     "book_figures",
     "book_glyphs",
     "book_html",
-    "facts",
     "book_meta",
+    "facts",
+    "pybtex_cache",
 ]
 
 root_doc = "index"
