@@ -81,8 +81,15 @@ cover: venv
 
 # -- Checking -------------------------------------------------------------------
 
+# The checkers that run on Node (Ace by DAISY, axe-core), at the exact versions
+# of package-lock.json.  --ignore-scripts and PUPPETEER_SKIP_DOWNLOAD: no
+# install step downloads a browser; Ace and the tests drive Debian's chromium.
+node_modules/.installed: package.json package-lock.json | sysdeps-test
+	PUPPETEER_SKIP_DOWNLOAD=1 ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
 .PHONY: test
-test: venv sysdeps-test
+test: venv sysdeps-test node_modules/.installed
 	$(VENVPY) tools/build.py book
 	$(VENVPY) -m pytest $(PYTEST_ARGS)
 

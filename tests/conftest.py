@@ -91,6 +91,21 @@ def toctree_docs() -> list[str]:
     return docs
 
 
+HEADING_UNDERLINE = re.compile(r"^([=\-~^])\1*$")
+
+
+def rst_headings(doc: str) -> list[str]:
+    """The title and every section heading of a chapter source, in order, as written."""
+    lines = (SOURCE / f"{doc}.rst").read_text().splitlines()
+    found = []
+    for i in range(1, len(lines)):
+        title, under = lines[i - 1], lines[i]
+        if (HEADING_UNDERLINE.match(under) and title.strip() and not title[0].isspace()
+                and len(under) >= len(title.rstrip()) and (i < 2 or not lines[i - 2].strip())):
+            found.append(title.strip())
+    return found
+
+
 def doc_title(doc: str) -> str:
     lines = (SOURCE / f"{doc}.rst").read_text().splitlines()
     for i, line in enumerate(lines[1:], 1):
@@ -144,3 +159,31 @@ def pdf_text(book: Book) -> str:
     out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(book.pdf), "-"],
                          capture_output=True, text=True, check=True).stdout
     return normalise(out)
+
+
+# -- a real browser ---------------------------------------------------------------
+
+# Root needs --no-sandbox; the rest keep Chromium from calling any host of its own.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def need_tool(name: str) -> str:
+    """The path of a system tool the checks need; a missing one fails, never skips."""
+    path = shutil.which(name)
+    assert path, f"{name} is missing: `make test` installs it (tools/sysdeps.sh test)"
+    return path
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, headless, driven by Playwright: one browser for the session.
+
+    Never a browser that Playwright downloads (`playwright install` is not used)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = need_tool("chromium")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

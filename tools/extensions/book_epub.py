@@ -9,8 +9,16 @@ Stock Sphinx 9 writes an EPUB that EPUBCheck and Ace flag (see
   accessibilitySummary, dcterms:conformsTo) that the template lacks;
 * writes ``lang``/``xml:lang`` on every content document and
   ``role="doc-toc"`` on the navigation document's ``<nav epub:type="toc">``;
-* drops ``role="doc-biblioentry"`` (deprecated in DPUB-ARIA 1.1, EPUBCheck
-  warning RSC-017) from bibliography entries;
+* writes bibliography entries as ``role="listitem"`` instead of
+  ``role="doc-biblioentry"`` (deprecated in DPUB-ARIA 1.1, EPUBCheck warning
+  RSC-017), so the ``role="list"`` around them holds list items (Ace and axe:
+  aria-required-children), and lets long note back-link lists wrap: both
+  come from the HTML edition's translator (book_html.py);
+* writes a table cell's only paragraph without ``<p>``, which MuPDF 1.21
+  cannot lay out (every cell of a row drawn over the first);
+* marks footnote references ``epub:type="noteref"`` and footnotes
+  ``epub:type="footnote"`` next to their DPUB-ARIA roles, so reading systems
+  open a note as a pop-up and Ace finds role and type matching;
 * writes the zip with entries in a fixed order and fixed times taken from
   ``SOURCE_DATE_EPOCH`` (never before 1980, which zip cannot store), so two
   builds of the same source give the same bytes.
@@ -23,8 +31,9 @@ import re
 import time
 from zipfile import ZIP_DEFLATED, ZIP_STORED, ZipFile, ZipInfo
 
+from book_html import BookHTMLTranslator
+from docutils import nodes
 from sphinx.builders.epub3 import Epub3Builder
-from sphinx.writers.html5 import HTML5Translator
 
 ZIP_EPOCH_MIN = 315532800  # 1980-01-01T00:00:00Z, the earliest time a zip stores
 
@@ -56,13 +65,35 @@ def accessibility_metadata(summary: str) -> str:
     return "\n    ".join(lines)
 
 
-class BookEpubTranslator(HTML5Translator):
-    """HTML5 translator for EPUB content documents."""
+def alone_in_cell(node) -> bool:
+    """A paragraph that is the whole content of a table cell, with no id or class."""
+    return (isinstance(node.parent, nodes.entry) and len(node.parent) == 1
+            and not node["ids"] and not node["classes"])
 
-    def visit_citation(self, node):
-        # docutils writes role="doc-biblioentry", deprecated in DPUB-ARIA 1.1.
-        super().visit_citation(node)
-        self.body[-1] = self.body[-1].replace(' role="doc-biblioentry"', "")
+
+class BookEpubTranslator(BookHTMLTranslator):
+    """The HTML edition's translator (book_html.py), with EPUB note semantics."""
+
+    # MuPDF 1.21 (SumatraPDF, mutool) sets every cell of a row on top of the
+    # first one when cells hold a <p>: a cell's only paragraph is written bare.
+    def visit_paragraph(self, node):
+        if not alone_in_cell(node):
+            super().visit_paragraph(node)
+
+    def depart_paragraph(self, node):
+        if not alone_in_cell(node):
+            super().depart_paragraph(node)
+
+    def visit_footnote(self, node):
+        super().visit_footnote(node)
+        self.body[-1] = self.body[-1].replace(
+            ' role="doc-footnote"', ' epub:type="footnote" role="doc-footnote"', 1)
+
+    def visit_footnote_reference(self, node):
+        super().visit_footnote_reference(node)
+        # body[-2] is the <a ...> start tag, body[-1] the opening bracket
+        self.body[-2] = self.body[-2].replace(
+            ' role="doc-noteref"', ' epub:type="noteref" role="doc-noteref"', 1)
 
 
 class BookEpubBuilder(Epub3Builder):

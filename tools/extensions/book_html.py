@@ -10,6 +10,17 @@ the ``downloads`` directive for the downloads page.
 In the EPUB and the PDF the directive says which edition the reader holds
 and where the others are: no download link points into a file that is not
 there.
+
+It also sets the HTML translator (the EPUB translator in book_epub.py builds
+on it):
+
+* docutils writes bibliography entries with ``role="doc-biblioentry"``
+  (deprecated in DPUB-ARIA 1.1) inside a ``role="list"`` that then holds no
+  list items; axe-core and Ace flag both (aria-deprecated-role,
+  aria-required-children), so entries are written as ``role="listitem"``;
+* a source cited 25 times gets the back-links "(1,2,3,...,25)" with no place
+  to break the line: on a phone the chapter's whole column scrolled sideways.
+  A ``<wbr />`` after each comma lets the list wrap and looks the same.
 """
 
 from __future__ import annotations
@@ -20,11 +31,27 @@ from pathlib import Path
 from docutils import nodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
+from sphinx.writers.html5 import HTML5Translator
 
 logger = logging.getLogger(__name__)
 
 KINDS = (("pdf", "PDF", "for printing and reading on a computer"),
          ("epub", "EPUB", "for e-readers, tablets and phones"))
+
+
+class BookHTMLTranslator(HTML5Translator):
+    """HTML5 translator: a bibliography of list items, note back-links that wrap."""
+
+    def visit_citation(self, node):
+        super().visit_citation(node)
+        self.body[-1] = self.body[-1].replace(' role="doc-biblioentry"', ' role="listitem"')
+
+    def depart_label(self, node):
+        start = len(self.body)
+        super().depart_label(node)
+        for i in range(start, len(self.body)):
+            if self.body[i].startswith('<span class="backrefs">'):
+                self.body[i] = self.body[i].replace("</a>,<a ", "</a>,<wbr /><a ")
 
 
 def human_size(size: int) -> str:
@@ -111,6 +138,8 @@ def page_context(app, pagename, templatename, context, doctree) -> None:
 def setup(app):
     app.add_config_value("book_downloads_dir", "", "html", types=[str])
     app.add_directive("downloads", DownloadsDirective)
+    for builder in ("html", "dirhtml", "singlehtml"):
+        app.set_translator(builder, BookHTMLTranslator, override=True)
     app.connect("html-page-context", page_context)
     app.connect("build-finished", copy_downloads)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

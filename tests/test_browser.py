@@ -1,0 +1,265 @@
+"""The HTML site in a real browser, as its readers use it.
+
+Debian's Chromium (headless, driven by Playwright) reads the built site from a
+local web server: axe-core on every page in the light and the dark theme, no
+request to another host, the search box, the copy button, the download links,
+phone-width layout, and screenshots for a human to look at
+(build/screenshots/html-*.png).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import io
+import threading
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageStat
+
+from conftest import BOOK, NAME, ROOT, doc_title
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCHEMES = ("light", "dark")
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def site(book):
+    """The built site (build/html) served on 127.0.0.1 at a free port; yields its base URL."""
+    handler = functools.partial(QuietHandler, directory=str(book.html))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def page_names(book):
+    names = sorted(p.name for p in book.html.glob("*.html"))
+    assert "index.html" in names and "mechanism.html" in names, names
+    return names
+
+
+def new_context(chromium, site, scheme="light", viewport=DESKTOP, **kwargs):
+    """A browser context in one colour scheme, furo's theme switch set to match.
+
+    Every request that leaves the local server is recorded and refused."""
+    context = chromium.new_context(viewport=viewport, color_scheme=scheme, **kwargs)
+    context.add_init_script(f"window.localStorage.setItem('theme', '{scheme}');")
+    context.outside = []
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(site) or url.startswith(("data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            context.outside.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    return context
+
+
+@dataclass
+class Visit:
+    theme: str = ""
+    background: tuple = ()
+    violations: list = field(default_factory=list)
+    outside: list = field(default_factory=list)
+
+
+@pytest.fixture(scope="session")
+def visits(chromium, site, page_names):
+    """Every page loaded once per colour scheme, checked with axe-core: {(scheme, page): Visit}."""
+    assert AXE.is_file(), f"{AXE} is missing: `make test` installs it (npm ci)"
+    axe = AXE.read_text()
+    results = {}
+    for scheme in SCHEMES:
+        context = new_context(chromium, site, scheme)
+        page = context.new_page()
+        for name in page_names:
+            before = len(context.outside)
+            page.goto(site + name, wait_until="load")
+            visit = Visit()
+            visit.theme = page.evaluate("document.body.dataset.theme")
+            visit.background = tuple(page.evaluate(
+                "getComputedStyle(document.body).backgroundColor.match(/\\d+/g).slice(0, 3).map(Number)"))
+            page.add_script_tag(content=axe)
+            report = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+            visit.violations = [
+                f"{v['id']} ({v['impact']}): {v['help']}; "
+                + "; ".join(n["html"][:120] for n in v["nodes"][:3])
+                for v in report["violations"]
+            ]
+            visit.outside = context.outside[before:]
+            results[scheme, name] = visit
+        context.close()
+    return results
+
+
+def luminance(rgb) -> float:
+    r, g, b = rgb
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_axe_finds_no_violations_on_any_page(visits, page_names, scheme):
+    found = {name: visits[scheme, name].violations for name in page_names if visits[scheme, name].violations}
+    report = "\n".join(f"{name}: {v}" for name, vs in found.items() for v in vs)
+    assert not found, f"axe-core, {scheme} theme:\n{report}"
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_every_page_shows_the_chosen_theme(visits, page_names, scheme):
+    """The axe run above checked what readers of that theme see (so contrast in dark mode too)."""
+    for name in page_names:
+        visit = visits[scheme, name]
+        assert visit.theme == scheme, f"{name}: furo shows the {visit.theme!r} theme"
+        light = luminance(visit.background) > 128
+        assert light == (scheme == "light"), f"{name}: {scheme} theme has background {visit.background}"
+
+
+def test_no_page_requests_anything_from_another_host(visits):
+    outside = {f"{scheme} {name}": v.outside for (scheme, name), v in visits.items() if v.outside}
+    assert not outside, f"requests that left the local server: {outside}"
+
+
+def test_search_finds_the_mechanism_chapter(chromium, site):
+    context = new_context(chromium, site)
+    page = context.new_page()
+    page.goto(site + "index.html")
+    box = page.locator("input.sidebar-search")
+    box.fill("half-life")
+    box.press("Enter")
+    page.wait_for_url("**/search.html?q=half-life*")
+    result = page.locator('#search-results ul.search li a[href^="mechanism.html"]').first
+    result.wait_for(timeout=15000)
+    assert result.inner_text().strip() == doc_title("mechanism") == "How clonazepam works"
+    context.close()
+
+
+def test_copy_button_copies_what_the_block_shows(chromium, site):
+    """about.html's "cite this book" BibTeX block: the clipboard gets exactly the shown text."""
+    origin = site.rstrip("/")
+    context = new_context(chromium, site)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
+    page = context.new_page()
+    page.goto(site + "about.html")
+    block = page.locator("div.cite-this-book")
+    assert block.count() == 1, "about.html has no cite-this-book block"
+    shown = block.locator("pre").inner_text()
+    assert BOOK["title"] in shown and "@book{" in shown
+    page.evaluate("navigator.clipboard.writeText('nothing copied yet')")
+    block.hover()
+    button = block.locator("button.copybtn")
+    button.click()
+    page.wait_for_function("async () => (await navigator.clipboard.readText()) !== 'nothing copied yet'",
+                           timeout=5000)
+    copied = page.evaluate("navigator.clipboard.readText()")
+    # the rendered <pre> ends with one line break that copybutton does not copy
+    assert copied == shown.removesuffix("\n"), f"copied:\n{copied}\nshown:\n{shown}"
+    context.close()
+
+
+def test_download_links_fetch_the_real_pdf_and_epub(chromium, site, book):
+    """Click each sidebar download link and look at the bytes the browser received."""
+    context = new_context(chromium, site, accept_downloads=True)
+    page = context.new_page()
+    received = {}
+
+    def keep(route):
+        response = route.fetch()
+        received[route.request.url] = response.body()
+        route.fulfill(response=response)
+
+    page.route("**/_downloads/**", keep)
+    page.goto(site + "mechanism.html")
+    links = page.locator(".sidebar-downloads a.book-download")
+    hrefs = [links.nth(i).evaluate("a => a.href") for i in range(links.count())]
+    assert sorted(h.rsplit("/", 1)[1] for h in hrefs) == sorted([f"{NAME}.epub", f"{NAME}.pdf"]), hrefs
+    for href in hrefs:
+        page.goto(site + "mechanism.html")
+        page.locator(f'.sidebar-downloads a.book-download[href$="{href.rsplit("/", 1)[1]}"]').click()
+        for _ in range(100):
+            if href in received:
+                break
+            page.wait_for_timeout(100)
+        assert href in received, f"clicking {href} fetched nothing"
+    context.close()
+
+    pdf = received[next(h for h in hrefs if h.endswith(".pdf"))]
+    assert pdf.startswith(b"%PDF-"), pdf[:16]
+    assert pdf == book.pdf.read_bytes()
+    epub = received[next(h for h in hrefs if h.endswith(".epub"))]
+    with zipfile.ZipFile(io.BytesIO(epub)) as zf:
+        assert zf.infolist()[0].filename == "mimetype"
+        assert zf.read("mimetype") == b"application/epub+zip"
+        assert "META-INF/container.xml" in zf.namelist()
+    assert epub == book.epub.read_bytes()
+
+
+# furo sets overflow-x: hidden on <html> and overflow-x: auto on its content
+# column, so the page itself never scrolls sideways: what is too wide scrolls
+# inside that column (or a table's box) instead, which a reader must find.
+# Code blocks (<pre>) may scroll: a BibTeX line must not be broken.
+SIDEWAYS = """() => {
+    const out = [];
+    const root = document.documentElement;
+    if (root.scrollWidth > window.innerWidth) out.push(`the page (${root.scrollWidth} px)`);
+    for (const el of document.querySelectorAll('body *')) {
+        if (el.closest('pre') || el.clientWidth === 0) continue;
+        const overflow = getComputedStyle(el).overflowX;
+        if (['auto', 'scroll', 'hidden'].includes(overflow) && el.scrollWidth > el.clientWidth + 1) {
+            const what = [el.tagName.toLowerCase(), ...el.classList].join('.');
+            out.push(`${what} (${el.scrollWidth} px in ${el.clientWidth})`);
+        }
+    }
+    return out;
+}"""
+
+
+def test_no_page_scrolls_sideways_on_a_phone(chromium, site, page_names):
+    context = new_context(chromium, site, viewport=PHONE)
+    page = context.new_page()
+    wide = {}
+    for name in page_names:
+        page.goto(site + name)
+        found = page.evaluate(SIDEWAYS)
+        if found:
+            wide[name] = found
+    context.close()
+    assert not wide, f"sideways scrolling on a {PHONE['width']} px phone: {wide}"
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1280px"])
+def test_screenshots(chromium, site, book, scheme, viewport):
+    """Screenshots for a human to look at: build/screenshots/html-<page>-<width>-<scheme>.png."""
+    folder = book.folder / "screenshots"
+    folder.mkdir(exist_ok=True)
+    context = new_context(chromium, site, scheme, viewport=viewport)
+    page = context.new_page()
+    for name in ("index", "mechanism"):
+        page.goto(f"{site}{name}.html")
+        path = folder / f"html-{name}-{viewport['width']}px-{scheme}.png"
+        page.screenshot(path=str(path), full_page=True)
+        with Image.open(path) as image:
+            assert image.width == viewport["width"]
+            grey = image.convert("L")
+            # a page, not a blank: some ink; and the theme the reader chose
+            assert grey.getextrema()[1] - grey.getextrema()[0] > 100, path.name
+            mean = ImageStat.Stat(grey).mean[0]
+            assert (mean > 128) == (scheme == "light"), f"{path.name}: mean grey {mean:.0f}"
+    context.close()
