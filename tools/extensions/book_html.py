@@ -2,10 +2,16 @@
 
 Like the Read the Docs downloads menu and CPython's download page, every HTML
 page links to the PDF and the EPUB, with their sizes.  The build script
-builds those two first and passes their folder as ``book_downloads_dir``;
-this extension copies them into ``_downloads/`` of the HTML output, gives
-every page a ``book_downloads`` list for the sidebar template, and provides
-the ``downloads`` directive for the downloads page.
+passes the folder where those two will be as ``book_downloads_dir``; this
+extension copies them into ``_downloads/`` of the HTML output, gives every
+page a ``book_downloads`` list for the sidebar template, and provides the
+``downloads`` directive for the downloads page.
+
+The sizes are needed only when pages are written, so the build script runs
+the HTML build beside the EPUB and PDF builds with ``book_downloads_wait``
+set: reading and resolving the sources overlap with the other formats, and
+the first page written waits until both files are in place (or until the
+build script leaves a ``.failed`` marker, which stops the HTML build).
 
 In the EPUB and the PDF the directive says which edition the reader holds
 and where the others are: no download link points into a file that is not
@@ -26,9 +32,11 @@ on it):
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 from docutils import nodes
+from sphinx.errors import SphinxError
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.writers.html5 import HTML5Translator
@@ -60,11 +68,34 @@ def human_size(size: int) -> str:
     return f"{max(1, round(size / 1000))} KB"
 
 
+FAILED_MARKER = ".failed"
+
+
+def downloads_folder(config, confdir: Path) -> Path | None:
+    return (confdir / config.book_downloads_dir).resolve() if config.book_downloads_dir else None
+
+
+def wait_for_downloads(app) -> None:
+    """Block until the PDF and EPUB are in the downloads folder (book builds only)."""
+    if getattr(app, "_book_downloads_ready", False) or not app.config.book_downloads_wait:
+        return
+    folder = downloads_folder(app.config, Path(app.confdir))
+    wanted = [folder / f"{app.config.epub_basename}.{ext}" for ext, _, _ in KINDS]
+    deadline = time.monotonic() + app.config.book_downloads_wait
+    while not all(p.is_file() for p in wanted):
+        if (folder / FAILED_MARKER).exists():
+            raise SphinxError("the EPUB or PDF build failed: no downloads to ship")
+        if time.monotonic() > deadline:
+            raise SphinxError(f"waited {app.config.book_downloads_wait} s for the PDF and EPUB in {folder}")
+        time.sleep(0.1)
+    app._book_downloads_ready = True
+
+
 def find_downloads(config, confdir: Path) -> list[dict]:
     """The PDF and EPUB files to ship, with their sizes (missing ones left out)."""
-    if not config.book_downloads_dir:
+    folder = downloads_folder(config, confdir)
+    if folder is None:
         return []
-    folder = (confdir / config.book_downloads_dir).resolve()
     found = []
     for ext, kind, purpose in KINDS:
         path = folder / f"{config.epub_basename}.{ext}"
@@ -99,24 +130,36 @@ class DownloadsDirective(SphinxDirective):
                 "The same book is published as a website, a PDF and an EPUB file."
             )
             return [para]
-        downloads = find_downloads(config, Path(self.env.app.confdir))
+        # The list needs the files' sizes: filled in when the page is written.
+        return [downloads_list("", edition=edition)]
+
+
+class downloads_list(nodes.General, nodes.Element):
+    """Placeholder for the list of downloads; replaced before any writer sees it."""
+
+
+def resolve_downloads(app, doctree, docname) -> None:
+    placeholders = list(doctree.findall(downloads_list))
+    if not placeholders:
+        return
+    wait_for_downloads(app)
+    downloads = find_downloads(app.config, Path(app.confdir))
+    depth = docname.count("/")
+    for node in placeholders:
+        edition = node["edition"]
+        if not downloads:
+            node.replace_self(nodes.paragraph(text=f"This is {edition}. The PDF and EPUB files "
+                                              "are added when the whole book is built (make book)."))
+            continue
         intro = nodes.paragraph(text=f"This is {edition}. The same text is offered as:")
         items = nodes.bullet_list()
-        depth = self.env.docname.count("/")
         for d in downloads:
-            item = nodes.list_item()
             para = nodes.paragraph()
-            para += nodes.reference(
-                "", f"{d['kind']} ({d['size_text']})",
-                refuri="../" * depth + d["url"], classes=["book-download"],
-            )
+            para += nodes.reference("", f"{d['kind']} ({d['size_text']})",
+                                    refuri="../" * depth + d["url"], classes=["book-download"])
             para += nodes.Text(f": {d['purpose']}.")
-            item += para
-            items += item
-        if not downloads:
-            return [nodes.paragraph(text=f"This is {edition}. The PDF and EPUB files "
-                                    "are added when the whole book is built (make book).")]
-        return [intro, items]
+            items += nodes.list_item("", para)
+        node.replace_self([intro, items])
 
 
 def copy_downloads(app, exception) -> None:
@@ -131,12 +174,17 @@ def copy_downloads(app, exception) -> None:
 def page_context(app, pagename, templatename, context, doctree) -> None:
     if app.builder.name == "epub":
         return
+    wait_for_downloads(app)
     context["book_downloads"] = find_downloads(app.config, Path(app.confdir))
     context["book_edition"] = app.config.release
 
 
 def setup(app):
     app.add_config_value("book_downloads_dir", "", "html", types=[str])
+    # Seconds to wait for the PDF and EPUB when pages are written (0: don't wait).
+    app.add_config_value("book_downloads_wait", 0, "", types=[int])
+    app.add_node(downloads_list)
+    app.connect("doctree-resolved", resolve_downloads)
     app.add_directive("downloads", DownloadsDirective)
     for builder in ("html", "dirhtml", "singlehtml"):
         app.set_translator(builder, BookHTMLTranslator, override=True)
