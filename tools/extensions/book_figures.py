@@ -112,7 +112,7 @@ def _pyplot():
         "font.family": "DejaVu Sans",  # bundled with matplotlib: same everywhere
         "font.size": 10,
         "svg.hashsalt": "clonazepam-ebook",
-        "svg.fonttype": "path",
+        "svg.fonttype": "none",  # text stays text: smaller, selectable, read aloud
         "pdf.fonttype": 42,
         "axes.spines.top": False,
         "axes.spines.right": False,
@@ -236,7 +236,13 @@ def _render(fig, fmt: str) -> bytes:
     buf = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {"CreationDate": None, "ModDate": None}
     fig.savefig(buf, format=fmt, metadata=metadata)
-    return buf.getvalue()
+    data = buf.getvalue()
+    if fmt == "svg":
+        # Text is kept as text; where DejaVu Sans is not installed, fall back to
+        # fonts of similar width rather than the reader's default serif.
+        data = data.replace(b"font-family: 'DejaVu Sans'",
+                            b"font-family: 'DejaVu Sans', Verdana, 'Bitstream Vera Sans', sans-serif")
+    return data
 
 
 def generate(srcdir: Path, facts: dict, facts_file: Path) -> Path:
