@@ -171,9 +171,24 @@ def copy_downloads(app, exception) -> None:
         shutil.copyfile(d["path"], target / d["name"])
 
 
+CODE_ONLY_ASSETS = ("copybutton", "pygments")  # needed only where a page shows code
+
+
+def trim_assets(context, doctree) -> None:
+    """Leave out the copy button and code colours on pages that show no code:
+    about 40 KB less for a reader opening a chapter on a phone."""
+    if doctree is not None and next(doctree.findall(nodes.literal_block), None) is not None:
+        return
+    for key in ("script_files", "css_files"):
+        if key in context:
+            context[key] = [a for a in context[key]
+                            if not any(k in str(getattr(a, "filename", a)) for k in CODE_ONLY_ASSETS)]
+
+
 def page_context(app, pagename, templatename, context, doctree) -> None:
     if app.builder.name == "epub":
         return
+    trim_assets(context, doctree)
     wait_for_downloads(app)
     context["book_downloads"] = find_downloads(app.config, Path(app.confdir))
     context["book_edition"] = app.config.release

@@ -1,0 +1,434 @@
+"""Benchmark the book's build (issue 6): `make bench`.
+
+    python benchmarks/bench.py [--repeat N] [--with-make-test] [--page mechanism.html]
+
+Builds copies of the project in benchmarks/_work/ (never the repo's build/ or
+_build/) and measures: a clean build of each format alone and of the whole
+book (tools/build.py book), the same three formats built by a "stock" Sphinx
+baseline (stock_conf.py), the ratio "whole book / slowest format alone", HTML
+rebuilds after editing one chapter and after no change, the EPUB and PDF
+sizes, and the bytes Chromium transfers to open one chapter page with an
+empty cache.  Every timing is repeated (--repeat, default 3); the table shows
+median, min and max.  The same figures go to benchmarks/results.json, which
+benchmarks/README.md explains.
+
+Targets are informational: the exit code is 1 only when a build failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import functools
+import gzip
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import tomllib
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from importlib import metadata
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+HERE = ROOT / "benchmarks"
+PY = sys.executable
+SPHINX_OPTS = ["-W", "-n", "--keep-going", "-q"]  # as tools/build.py
+LATEXMK = "LATEXMKOPTS=-silent -interaction=nonstopmode -halt-on-error"  # as tools/build.py
+NAME = tomllib.loads((ROOT / "source" / "_data" / "book.toml").read_text())["basename"]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+MB, KB = 1_000_000, 1_000
+
+# key: (label, unit, target); a figure passes when it is <= its target.
+ROWS = {
+    "html": ("HTML clean, alone (build.py html)", "s", None),
+    "html_stock": ("HTML clean, stock baseline", "s", None),
+    "epub": ("EPUB clean, alone (build.py epub, with EPUBCheck)", "s", None),
+    "epub_stock": ("EPUB clean, stock baseline (no EPUBCheck)", "s", None),
+    "epubcheck": ("EPUBCheck alone (part of the EPUB build)", "s", None),
+    "pdf": ("PDF clean, alone (build.py pdf: latex + latexmk)", "s", None),
+    "pdf_stock": ("PDF clean, stock baseline (latex + latexmk)", "s", None),
+    "latexmk": ("latexmk alone (part of the stock PDF build)", "s", None),
+    "book": ("all three together (build.py book)", "s", None),
+    "book_epub_pdf": ("  of which EPUB + PDF in parallel", "s", None),
+    "book_html": ("  of which HTML, after them", "s", None),
+    "book_ratio": ("together / slowest format alone", "x", 1.3),
+    "html_incremental": ("HTML rebuild after editing one chapter", "s", 1.0),
+    "html_nochange": ("HTML rebuild, nothing changed", "s", None),
+    "epub_size": ("EPUB size", "MB", 2.0),
+    "pdf_size": ("PDF size", "MB", 3.0),
+    "page_kb": ("chapter page, empty cache, plain server", "KB", 150.0),
+    "page_kb_gzip": ("chapter page, empty cache, gzip server", "KB", None),
+    "page_foreign": ("requests to hosts other than 127.0.0.1", "req", 0),
+    "make_test": ("make test (full)", "s", None),
+}
+
+
+class BuildFailed(Exception):
+    pass
+
+
+# -- copies of the project ---------------------------------------------------------------
+
+IGNORE = shutil.ignore_patterns("__pycache__", "_generated")  # _generated: drawn by the build
+
+
+def snapshot(dest: Path) -> Path:
+    """conf.py, source/ and tools/ as a fresh checkout has them."""
+    dest.mkdir(parents=True)
+    shutil.copy2(ROOT / "conf.py", dest / "conf.py")
+    for folder in ("source", "tools"):
+        shutil.copytree(ROOT / folder, dest / folder, ignore=IGNORE)
+    return dest
+
+
+def fresh(pristine: Path, dest: Path) -> Path:
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(pristine, dest)
+    return dest
+
+
+def stockify(project: Path, figures_from: Path) -> Path:
+    """Turn a fresh copy into the stock baseline (see stock_conf.py)."""
+    (project / "conf.py").rename(project / "book_conf.py")
+    shutil.copy2(HERE / "stock_conf.py", project / "conf.py")
+    shutil.copy2(HERE / "stock_standins.py", project / "stock_standins.py")
+    drawn = figures_from / "source" / "_generated"
+    if drawn.is_dir():
+        shutil.copytree(drawn, project / "source" / "_generated")
+    return project
+
+
+# -- running and timing ----------------------------------------------------------------------
+
+class Bench:
+    def __init__(self, work: Path, env: dict):
+        self.work, self.env = work, env
+        self.logs = work / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.runs: dict[str, list[float]] = {key: [] for key in ROWS}
+        self.cpu: dict[str, list[float]] = {key: [] for key in ROWS}  # user + system seconds
+        self.errors: list[str] = []
+        self._cpu = 0.0
+
+    def run(self, cmd: list, log: str) -> float:
+        """Run one command, output to a log file; its wall time in seconds."""
+        path = self.logs / f"{log}.log"
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.monotonic()
+        with open(path, "w") as out:
+            code = subprocess.run([str(c) for c in cmd], env=self.env, stdout=out,
+                                  stderr=subprocess.STDOUT).returncode
+        elapsed = time.monotonic() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self._cpu += after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+        if code:
+            raise BuildFailed(f"{log} failed (exit code {code}); see {path}")
+        return elapsed
+
+    def measure(self, key: str, step, *args) -> float | None:
+        """Time one step (wall and CPU seconds); a failure is recorded, not raised."""
+        self._cpu = 0.0
+        try:
+            value = step(*args)
+        except BuildFailed as exc:
+            self.errors.append(str(exc))
+            print(f"  {key}: FAILED: {exc}", file=sys.stderr)
+            return None
+        self.runs[key].append(value)
+        self.cpu[key].append(self._cpu)
+        print(f"  {key}: {value:.2f} s (CPU {self._cpu:.2f} s)", flush=True)
+        return value
+
+    def build_py(self, project: Path, target: str, log: str) -> float:
+        return self.run([PY, project / "tools" / "build.py", target, "--root", project,
+                         "--work", project / "_build", "--out", project / "build"], log)
+
+    def stock(self, project: Path, builder: str, log: str) -> float:
+        out = project / "_build" / builder
+        took = self.run([PY, "-m", "sphinx", "-b", builder, "-c", project, "-d", project / "_build" / "doctrees",
+                         *SPHINX_OPTS, project / "source", out], log)
+        if builder == "latex":
+            latexmk = self.run(["make", "-C", out, "all-pdf", LATEXMK], log + "-latexmk")
+            self.runs["latexmk"].append(latexmk)
+            took += latexmk
+        return took
+
+
+def epubcheck_cmd(epub: Path) -> list:
+    sys.path.insert(0, str(ROOT / "tools"))
+    from build import epubcheck_command  # exactly the command tools/build.py runs
+    return epubcheck_command(Path(epub))
+
+
+def one_repeat(b: Bench, pristine: Path, i: int, with_make_test: bool) -> None:
+    """Every clean build once, formats interleaved so that noise spreads evenly."""
+    work = b.work
+    singles = {}
+    for fmt in ("html", "epub", "pdf"):
+        singles[fmt] = b.measure(fmt, b.build_py, fresh(pristine, work / f"p-{fmt}"), fmt, f"{fmt}-{i}")
+    book = fresh(pristine, work / "p-book")
+    together = b.measure("book", b.build_py, book, "book", f"book-{i}")
+    phases = re.search(r"in parallel ([\d.]+) s, HTML ([\d.]+) s", (b.logs / f"book-{i}.log").read_text())
+    if together and phases:  # as tools/build.py book reports them
+        b.runs["book_epub_pdf"].append(float(phases[1]))
+        b.runs["book_html"].append(float(phases[2]))
+    if together and all(singles.values()):
+        b.runs["book_ratio"].append(together / max(singles.values()))
+        print(f"  book_ratio: {b.runs['book_ratio'][-1]:.2f}")
+    if together:
+        b.measure("epubcheck", b.run, epubcheck_cmd(book / "build" / f"{NAME}.epub"), f"epubcheck-{i}")
+    for fmt, builder in (("html", "html"), ("epub", "epub"), ("pdf", "latex")):
+        project = stockify(fresh(pristine, work / f"s-{fmt}"), figures_from=book)
+        b.measure(f"{fmt}_stock", b.stock, project, builder, f"stock-{fmt}-{i}")
+    if with_make_test:
+        b.measure("make_test", make_test, b, i)
+
+
+def incremental(b: Bench, pristine: Path, chapter: str, repeat: int) -> None:
+    """Build the HTML once, then per repeat: edit one chapter and rebuild; rebuild again."""
+    project = fresh(pristine, b.work / "p-incremental")
+    try:
+        b.build_py(project, "html", "incremental-first-build")
+    except BuildFailed as exc:
+        b.errors.append(str(exc))
+        return
+    rst = project / "source" / f"{chapter}.rst"
+    for i in range(repeat):
+        with open(rst, "a") as f:
+            f.write(f"\n\nBenchmark edit {i + 1}: one sentence added to time an incremental build.\n")
+        b.measure("html_incremental", b.build_py, project, "html", f"incremental-{i}")
+        b.measure("html_nochange", b.build_py, project, "html", f"nochange-{i}")
+
+
+def make_test(b: Bench, i: int) -> float:
+    """`make test` on a copy of the whole working tree, with the repo's .venv."""
+    dest = b.work / "make-test"
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(ROOT, dest, symlinks=True, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "build.old", "_build", "node_modules", "_work", ".pytest_cache",
+        "__pycache__", "_generated"))
+    if (ROOT / "node_modules").is_dir():  # a copy, not a link: `npm ci` there must not touch the repo's
+        shutil.copytree(ROOT / "node_modules", dest / "node_modules", symlinks=True)
+    return b.run(["make", "-C", dest, "test", f"VENVDIR={ROOT / '.venv'}"], f"make-test-{i}")
+
+
+# -- bytes of one chapter page, from Chromium ---------------------------------------------
+
+class Handler(SimpleHTTPRequestHandler):
+    """Serves the built site; with gzip=True compresses as a typical static host does."""
+
+    gzip = False
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        path = Path(self.translate_path(self.path))
+        if not self.gzip or not path.is_file():
+            return super().do_GET()
+        body = path.read_bytes()
+        zipped = "gzip" in self.headers.get("Accept-Encoding", "")
+        if zipped:
+            body = gzip.compress(body, mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        if zipped:
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+KINDS = {"Document": "html", "Stylesheet": "css", "Script": "js", "Font": "fonts", "Image": "images"}
+SUFFIXES = {".html": "html", ".css": "css", ".js": "js", ".woff": "fonts", ".woff2": "fonts", ".ttf": "fonts",
+            ".otf": "fonts", ".png": "images", ".svg": "images", ".jpg": "images", ".ico": "images"}
+
+
+def page_weight(site: Path, page: str, compress: bool) -> dict:
+    """Open one page in a fresh headless Chromium; sum what the network delivered."""
+    from playwright.sync_api import sync_playwright
+
+    handler = type("H", (Handler,), {"gzip": compress})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
+    origin = f"127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    requests, responses = {}, {}
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=shutil.which("chromium"), headless=True,
+                                         args=CHROMIUM_ARGS)
+            page_ = browser.new_context().new_page()
+            cdp = page_.context.new_cdp_session(page_)
+            cdp.on("Network.requestWillBeSent", lambda e: requests.setdefault(e["requestId"], e["request"]["url"]))
+            cdp.on("Network.responseReceived", lambda e: responses.setdefault(e["requestId"], {
+                "url": e["response"]["url"], "status": e["response"]["status"], "type": e["type"],
+                "headers": e["response"].get("encodedDataLength", 0)}))
+            cdp.on("Network.loadingFinished",
+                   lambda e: responses.setdefault(e["requestId"], {}).update(transfer=e["encodedDataLength"]))
+            cdp.send("Network.enable")
+            cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+            page_.goto(f"http://{origin}/{page}", wait_until="networkidle")
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    foreign = sorted({u for u in requests.values()
+                      if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).netloc != origin})
+    files, split = [], {k: 0 for k in ("html", "css", "js", "fonts", "images", "other")}
+    for r in responses.values():
+        if "url" not in r or urlsplit(r["url"]).scheme not in ("http", "https"):
+            continue
+        path = urlsplit(r["url"]).path
+        kind = KINDS.get(r["type"]) or SUFFIXES.get(Path(path).suffix, "other")
+        transfer = r.get("transfer", 0)
+        split[kind] += transfer
+        files.append({"path": path, "status": r["status"], "kind": kind, "transfer_bytes": transfer,
+                      "body_bytes": max(transfer - r["headers"], 0)})
+    files.sort(key=lambda f: -f["transfer_bytes"])
+    return {"page": page, "server": "gzip" if compress else "plain", "transfer_bytes": sum(split.values()),
+            "body_bytes": sum(f["body_bytes"] for f in files), "by_kind_bytes": split,
+            "requests": len(requests), "foreign_requests": foreign, "files": files}
+
+
+# -- report -----------------------------------------------------------------------------------
+
+def first_line(cmd: list[str]) -> str | None:
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    lines = (proc.stdout.strip() or proc.stderr.strip()).splitlines()
+    return lines[0] if lines else None
+
+
+def machine_and_tools() -> tuple[dict, dict]:
+    debian = Path("/etc/debian_version")
+    machine = {"cpu_count": os.cpu_count(), "debian_version": debian.read_text().strip() if debian.exists() else None,
+               "platform": platform.platform(), "loadavg_at_start": list(os.getloadavg())}
+    tools = {"python": platform.python_version(), "python_executable": PY}
+    for dist in ("sphinx", "docutils", "furo", "sphinxcontrib-bibtex", "pybtex", "playwright"):
+        try:
+            tools[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            tools[dist] = None
+    tools["xelatex"] = first_line(["xelatex", "--version"])
+    tools["latexmk"] = first_line(["latexmk", "--version"])
+    tools["java"] = first_line(["java", "-version"])
+    tools["chromium"] = first_line([shutil.which("chromium") or "chromium", "--version"])
+    return machine, tools
+
+
+def summarise(runs: dict[str, list[float]], cpu: dict[str, list[float]]) -> dict:
+    figures = {}
+    for key, (label, unit, target) in ROWS.items():
+        values = runs.get(key) or []
+        fig = {"label": label, "unit": unit, "runs": [round(v, 3) for v in values], "target": target,
+               "median": None, "min": None, "max": None, "pass": None,
+               "cpu_runs": [round(v, 2) for v in cpu[key]] or None,
+               "cpu_median": round(statistics.median(cpu[key]), 2) if cpu[key] else None}
+        if values:
+            fig.update(median=round(statistics.median(values), 3), min=round(min(values), 3),
+                       max=round(max(values), 3))
+            if target is not None:
+                fig["pass"] = fig["median"] <= target
+        figures[key] = fig
+    return figures
+
+
+def table(figures: dict) -> str:
+    lines = [f"{'measurement':<50} {'median':>10} {'min':>7} {'max':>7} {'CPU s':>6} {'target':>7}  result",
+             "-" * 99]
+    for fig in figures.values():
+        digits = {"KB": 1, "req": 0}.get(fig["unit"], 2)
+        num = lambda v: "-" if v is None else f"{v:.{digits}f}"  # noqa: E731
+        result = "n/a" if fig["median"] is None else {True: "PASS", False: "FAIL", None: ""}[fig["pass"]]
+        median = "-" if fig["median"] is None else f"{num(fig['median'])} {fig['unit']}"
+        cpu = "-" if fig["cpu_median"] is None else f"{fig['cpu_median']:.1f}"
+        lines.append(f"{fig['label']:<50} {median:>10} {num(fig['min']):>7} {num(fig['max']):>7} {cpu:>6} "
+                     f"{num(fig['target']):>7}  {result}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="times each timing is repeated (default 3)")
+    parser.add_argument("--with-make-test", action="store_true", help="also time `make test` (minutes)")
+    parser.add_argument("--page", default="mechanism.html", help="the chapter page to weigh")
+    parser.add_argument("--work", type=Path, default=HERE / "_work", help="scratch folder (wiped)")
+    parser.add_argument("--output", type=Path, default=HERE / "results.json")
+    args = parser.parse_args(argv)
+
+    machine, tools = machine_and_tools()
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    if "SOURCE_DATE_EPOCH" not in env:  # the copies are not git repositories: take it from the repo
+        stamp = first_line(["git", "-C", str(ROOT), "log", "-1", "--format=%ct"])
+        env["SOURCE_DATE_EPOCH"] = stamp if stamp and stamp.isdigit() else "1767225600"
+    shutil.rmtree(args.work, ignore_errors=True)
+    b = Bench(args.work, env)
+    pristine = snapshot(args.work / "pristine")
+    started = time.monotonic()
+
+    for i in range(args.repeat):
+        print(f"repeat {i + 1}/{args.repeat}: clean builds", flush=True)
+        one_repeat(b, pristine, i, args.with_make_test)
+    print("incremental HTML rebuilds", flush=True)
+    incremental(b, pristine, Path(args.page).stem, args.repeat)
+
+    built = args.work / "p-book" / "build"
+    weights = []
+    for ext, key in (("epub", "epub_size"), ("pdf", "pdf_size")):
+        if (built / f"{NAME}.{ext}").exists():
+            b.runs[key].append((built / f"{NAME}.{ext}").stat().st_size / MB)
+    if (built / "html" / args.page).exists():  # bytes do not vary with load: measured once
+        print(f"weighing {args.page} in Chromium", flush=True)
+        try:
+            for compress, key in ((False, "page_kb"), (True, "page_kb_gzip")):
+                weights.append(page_weight(built / "html", args.page, compress))
+                b.runs[key].append(weights[-1]["transfer_bytes"] / KB)
+            b.runs["page_foreign"].append(sum(len(w["foreign_requests"]) for w in weights))
+        except Exception as exc:  # Playwright or Chromium: a failed measurement, not a failed build
+            b.errors.append(f"page weight not measured: {exc!r}")
+
+    figures = summarise(b.runs, b.cpu)
+    machine["loadavg_at_end"] = list(os.getloadavg())
+    notes = ["Times are wall-clock seconds; cpu_* are user + system seconds of the processes a step ran.",
+             "Sizes: MB = 10^6 bytes, KB = 10^3 bytes.",
+             "Each timed build runs in a fresh copy of conf.py, source/ and tools/ (no source/_generated).",
+             "Targets are informational; other processes on the machine add noise (see min/max)."]
+    if not args.with_make_test:
+        notes.append("make_test is null: not measured (run with --with-make-test).")
+    results = {
+        "schema": 1, "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "repeat": args.repeat, "bench_seconds": round(time.monotonic() - started, 1),
+        "machine": machine, "tools": tools, "figures": figures, "page_weight": weights,
+        "errors": b.errors, "notes": notes,
+    }
+    args.output.write_text(json.dumps(results, indent=2) + "\n")
+
+    print()
+    print(table(figures))
+    for w in weights:
+        kinds = ", ".join(f"{k} {v / KB:.1f}" for k, v in w["by_kind_bytes"].items() if v)
+        print(f"{w['page']} ({w['server']} server): {w['requests']} requests; KB by kind: {kinds}")
+        print(f"  requests to other hosts: {', '.join(w['foreign_requests']) or 'none'}")
+    if not args.with_make_test:
+        print("make test: not measured (run with --with-make-test)")
+    print(f"\nload average at start {machine['loadavg_at_start'][0]:.2f}, at end {machine['loadavg_at_end'][0]:.2f}"
+          f" ({machine['cpu_count']} CPUs); results in {args.output}")
+    for err in b.errors:
+        print(f"BUILD FAILED: {err}", file=sys.stderr)
+    return 1 if b.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
