@@ -55,6 +55,16 @@ def test_every_citation_key_resolves_to_a_findable_source():
         assert re.search(r"\b(url|doi|journal|howpublished|publisher)\s*=", entry), f"{key}: where to find it?"
 
 
+def test_the_bibliography_lists_only_sources_the_book_cites():
+    """The bibliography page shows every .bib entry: each must be cited somewhere."""
+    facts = tomllib.loads((SOURCE / "_data" / "facts.toml").read_text())
+    used = {f["cite"] for f in facts.values() if "cite" in f}
+    for path in rst_files():
+        for group in CITE.findall(path.read_text()):
+            used.update(k.strip() for k in group.split(","))
+    assert not set(bib_keys()) - used, f"listed but never cited: {sorted(set(bib_keys()) - used)}"
+
+
 @pytest.mark.parametrize("doc", CHAPTERS)
 def test_every_chapter_cites_at_least_one_source(doc):
     text = (SOURCE / f"{doc}.rst").read_text()
