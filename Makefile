@@ -72,7 +72,7 @@ pdf: venv sysdeps
 
 .PHONY: serve
 serve: venv
-	$(VENVDIR)/bin/sphinx-autobuild -c . -d _build/doctrees/serve --port $(PORT) --host 127.0.0.1 \
+	$(VENVDIR)/bin/sphinx-autobuild -c . -d _build/doctrees/serve -W -n --keep-going --port $(PORT) --host 127.0.0.1 \
 	  --watch tools --watch conf.py source _build/serve
 
 .PHONY: cover
