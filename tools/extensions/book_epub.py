@@ -26,8 +26,8 @@ Stock Sphinx 9 writes an EPUB that EPUBCheck and Ace flag (see
 
 from __future__ import annotations
 
+import html
 import os
-import re
 import time
 from zipfile import ZIP_DEFLATED, ZIP_STORED, ZipFile, ZipInfo
 
@@ -59,7 +59,7 @@ def accessibility_metadata(summary: str) -> str:
         '<meta property="schema:accessModeSufficient">textual</meta>',
         *(f'<meta property="schema:accessibilityFeature">{f}</meta>' for f in A11Y_FEATURES),
         '<meta property="schema:accessibilityHazard">none</meta>',
-        f'<meta property="schema:accessibilitySummary">{summary}</meta>',
+        f'<meta property="schema:accessibilitySummary">{html.escape(summary)}</meta>',
         "<meta property=\"dcterms:conformsTo\">EPUB Accessibility 1.1 - WCAG 2.1 Level AA</meta>",
     ]
     return "\n    ".join(lines)
