@@ -1,18 +1,40 @@
-"""Cache pybtex's plugin look-ups: an HTML build in 1 s instead of 11 s.
+"""Make sphinxcontrib-bibtex fast: cache pybtex's plugin look-ups and formatted entries.
 
-sphinxcontrib-bibtex 2.7 asks pybtex for its formatting style on every
-``:footcite:`` (the book has several hundred), and pybtex 0.26 answers each
-question by scanning every installed package's entry points
-(``importlib.metadata.entry_points``).  That scan was 90 % of the build's
-reading time.  The installed entry points do not change while Sphinx runs,
-so this extension remembers each answer.
+Two costs, neither of which changes the output:
+
+* sphinxcontrib-bibtex 2.7 asks pybtex for its formatting style on every
+  ``:footcite:`` (the book has several hundred), and pybtex 0.26 answers each
+  question by scanning every installed package's entry points
+  (``importlib.metadata.entry_points``).  That scan was 90 % of a clean
+  build's reading time.  The installed entry points do not change while
+  Sphinx runs, so each answer is remembered.
+
+* Every ``:footcite:`` formats its entry again, and every build formats all
+  the entries of the bibliography again, even when no source changed: most of
+  the time is spent decoding LaTeX in each field.  Formatted entries are kept
+  in a cache in the builder's doctree folder, keyed by the style, the label
+  and every field and name of the entry, so an edited ``.bib`` entry is
+  formatted afresh.  An incremental HTML build gets about 0.3 s faster.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
 
 import pybtex.plugin
+from pybtex.style.formatting import BaseStyle
+
+CACHE_NAME = "pybtex-formatted.pickle"
+CACHE_VERSION = 1  # bump when the key or the stored value changes
+MAX_ENTRIES = 4096  # beyond this, keep only what the last build used
+
+
+# -- plugin look-ups --------------------------------------------------------------
 
 
 @functools.cache
@@ -27,6 +49,88 @@ def entry_points(*, group: str, name: str) -> tuple:
     return _entry_points(group, name)
 
 
+# -- formatted entries ------------------------------------------------------------
+
+
+class FormatCache:
+    """Formatted entries, as pickled bytes so each caller gets its own copy."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self.stored: dict[str, bytes] = {}
+        self.used: set[str] = set()
+        self.dirty = False
+
+    def load(self, path: Path) -> None:
+        self.path = path
+        try:
+            with open(path, "rb") as f:
+                version, stored = pickle.load(f)
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
+            return
+        if version == CACHE_VERSION and isinstance(stored, dict):
+            self.stored = stored
+
+    def save(self) -> None:
+        if self.path is None or not self.dirty:
+            return
+        if len(self.stored) > MAX_ENTRIES:
+            self.stored = {k: v for k, v in self.stored.items() if k in self.used}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".pybtex-")
+        os.fchmod(fd, 0o644)
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump((CACHE_VERSION, self.stored), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.path)
+        self.dirty = False
+
+
+CACHE = FormatCache()
+
+
+def _style_id(style: BaseStyle) -> tuple:
+    def name(obj) -> str:
+        cls = type(obj)
+        return f"{cls.__module__}.{cls.__qualname__}"
+
+    return (name(style), name(style.name_style), name(style.label_style),
+            name(style.sorting_style), style.abbreviate_names, style.min_crossrefs)
+
+
+def _entry_id(entry) -> tuple:
+    persons = tuple((role, tuple(str(p) for p in people)) for role, people in entry.persons.items())
+    return (entry.key, entry.type, tuple(entry.fields.items()), persons)
+
+
+_format_entry = BaseStyle.format_entry
+
+
+def format_entry(self, label, entry, bib_data=None):
+    if bib_data is not None:  # cross-references: the entry alone is not the whole input
+        return _format_entry(self, label, entry, bib_data=bib_data)
+    key = hashlib.sha256(repr((_style_id(self), label, _entry_id(entry))).encode()).hexdigest()
+    CACHE.used.add(key)
+    blob = CACHE.stored.get(key)
+    if blob is None:
+        formatted = _format_entry(self, label, entry)
+        CACHE.stored[key] = pickle.dumps(formatted, protocol=pickle.HIGHEST_PROTOCOL)
+        CACHE.dirty = True
+        return formatted
+    return pickle.loads(blob)
+
+
+def _builder_inited(app) -> None:
+    CACHE.load(Path(app.doctreedir) / CACHE_NAME)
+
+
+def _build_finished(app, exception) -> None:
+    if exception is None:
+        CACHE.save()
+
+
 def setup(app):
     pybtex.plugin.entry_points = entry_points
-    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
+    BaseStyle.format_entry = format_entry
+    app.connect("builder-inited", _builder_inited)
+    app.connect("build-finished", _build_finished)
+    return {"version": "1.1", "parallel_read_safe": True, "parallel_write_safe": True}
