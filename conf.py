@@ -38,6 +38,7 @@ extensions = [
     "book_meta",
     "facts",
     "pybtex_cache",
+    "template_cache",
 ]
 
 root_doc = "index"

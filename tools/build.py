@@ -75,9 +75,16 @@ def run(cmd: list[str], what: str, env: dict, cwd: Path | None = None, log: Path
     return time.monotonic() - start
 
 
+# sphinx-build without the cyclic garbage collector.  A build is one short
+# process: the collector's passes over the doctrees cost about a tenth of its
+# time (0.1 s of a 0.9 s incremental HTML build) and free almost nothing;
+# the process uses about 25 MB more and gives it all back when it ends.
+SPHINX_BUILD = "import gc, sys; gc.disable(); from sphinx.cmd.build import main; sys.exit(main(sys.argv[1:]))"
+
+
 def sphinx(root: Path, builder: str, out: Path, doctrees: Path, env: dict, extra=()) -> float:
     cmd = [
-        sys.executable, "-m", "sphinx", "-b", builder, "-c", str(root),
+        sys.executable, "-c", SPHINX_BUILD, "-b", builder, "-c", str(root),
         "-d", str(doctrees), *SPHINX_OPTS, *extra, str(root / "source"), str(out),
     ]
     return run(cmd, f"sphinx-build -b {builder}", env)
