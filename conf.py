@@ -74,6 +74,7 @@ html_theme = "furo"
 html_title = BOOK["short_title"]
 html_static_path = ["source/_static"]
 html_css_files = ["book.css"]
+html_favicon = "source/_static/favicon.svg"  # an open book; without one, browsers ask for /favicon.ico
 html_last_updated_fmt = None
 html_show_sourcelink = False
 html_copy_source = False
@@ -118,7 +119,8 @@ html_theme_path = ["tools/themes"]
 epub_cover = ("_static/cover.png", "epub-cover.html")
 epub_show_urls = "no"
 epub_tocdepth = 2
-epub_exclude_files = ["_static/book.css.map"]
+# The HTML edition's favicon and copy-button icons: nothing in the EPUB uses them.
+epub_exclude_files = ["_static/book.css.map", "_static/favicon.svg", "_static/check-solid.svg", "_static/copy-button.svg"]
 epub_accessibility_summary = BOOK["accessibility_summary"]
 
 # -- Options for LaTeX (PDF) output ----------------------------------------------

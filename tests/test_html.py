@@ -79,3 +79,51 @@ def test_html_zip_holds_the_whole_site_for_offline_reading(book):
 @pytest.mark.parametrize("doc", toctree_docs())
 def test_every_chapter_is_a_page(book, doc):
     assert (book.html / f"{doc}.html").exists()
+
+
+def test_every_icon_a_page_draws_is_defined_on_that_page(book):
+    """furo's icon sprites are trimmed (partials/icons.html): no button may lose its icon."""
+    for page in pages(book):
+        text = page.read_text()
+        defined = set(re.findall(r'<symbol id="([^"]+)"', text))
+        used = set(re.findall(r'<use href="#([^"]+)"', text))
+        assert used, f"{page.name} draws no icon: is this still a furo page?"
+        assert used <= defined, f"{page.name}: icons used but not defined: {sorted(used - defined)}"
+
+
+CODE_ONLY = ("copybutton", "clipboard", "pygments", "furo-extensions")
+
+
+def test_code_assets_load_only_on_pages_that_show_code(book):
+    """A chapter without code loads no copy button, clipboard library or code colours;
+    a page with code (the "cite this book" block) loads all of them."""
+    seen_code = seen_plain = False
+    for page in pages(book):
+        text = page.read_text()
+        assets = re.findall(r'<(?:script|link)\b[^>]*(?:src|href)="([^"]+\.(?:js|css)[^"]*)"', text)
+        loaded = {name for name in CODE_ONLY if any(name in a for a in assets)}
+        if '<div class="highlight' in text:
+            seen_code = True
+            assert loaded == set(CODE_ONLY), f"{page.name} shows code but lacks {set(CODE_ONLY) - loaded}"
+        else:
+            seen_plain = True
+            assert not loaded, f"{page.name} shows no code but loads {sorted(loaded)}"
+    assert seen_code and seen_plain
+
+
+def test_note_numbers_read_in_brackets(book):
+    """Note markers read "[3]" as text, for screen readers and pages without styles."""
+    text = (book.html / "mechanism.html").read_text()
+    markers = re.findall(r'<a class="footnote-reference[^"]*"[^>]*>(.*?)</a>', text)
+    assert len(markers) >= 10
+    for marker in markers:
+        assert re.fullmatch(r"\[\d+\]", marker), marker
+    labels = re.findall(r'<span class="label">(.*?)</span>', text, re.S)
+    assert labels and all(re.fullmatch(r"\[(?:<a [^>]*>)?\d+(?:</a>)?\]", x) for x in labels), labels[:3]
+
+
+def test_every_page_has_a_browser_icon(book):
+    for page in pages(book):
+        icon = re.search(r'<link rel="(?:shortcut )?icon" href="([^"]+)"', page.read_text())
+        assert icon, f"{page.name} names no icon: browsers then ask for /favicon.ico and get a 404"
+        assert (page.parent / icon.group(1)).is_file(), icon.group(1)
