@@ -35,6 +35,7 @@ extensions = [
     "book_figures",
     "book_glyphs",
     "book_html",
+    "book_latex",
     "book_meta",
     "facts",
     "pybtex_cache",

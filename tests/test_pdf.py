@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -31,6 +32,21 @@ def test_pdf_outline_mirrors_the_chapters(reader):
         assert title in top, f"{title!r} missing from the PDF bookmarks {top}"
     assert [t for t in top if t in chapters] == chapters, "bookmarks out of reading order"
     assert "Index" in top
+
+
+def test_contents_and_bookmarks_point_where_each_chapter_starts(book, reader):
+    """The contents page prints, and each bookmark opens, the page where the chapter
+    or the index begins (two xelatex runs must be enough: book_latex.py)."""
+    contents = normalise(subprocess.run(["pdftotext", "-l", "3", str(book.pdf), "-"],
+                                        capture_output=True, text=True, check=True).stdout)
+    labels = reader.page_labels
+    top = [item for item in reader.outline if not isinstance(item, list)]
+    assert top[-1].title == "Index"
+    for item in top:
+        page = reader.get_destination_page_number(item)
+        assert item.title in normalise(reader.pages[page].extract_text() or ""), (item.title, page)
+        assert re.search(rf"{re.escape(item.title)}\s+{re.escape(labels[page])}\b", contents), \
+            f"contents: {item.title!r} is not listed at page {labels[page]}"
 
 
 def test_pdf_metadata_names_title_author_subject_keywords(reader):
