@@ -12,7 +12,9 @@ with the same .bib files) except that:
   except the workarounds in KEEP_LOCAL, which fix the speed of a third-party
   package and add no feature: without them the baseline would measure that
   bug, not the cost of the book's extras;
-* the EPUB uses Sphinx's own "epub" theme, not tools/themes/book_epub.
+* the EPUB uses Sphinx's own "epub" theme, not tools/themes/book_epub;
+* the HTML uses furo's own templates and sidebars, not source/_templates/
+  (landmark names, the downloads sidebar, compacted icons).
 
 The figures that book_figures.py draws are copied in already drawn (the bench
 takes them from the project's build), so the baseline does not pay for them.
@@ -34,5 +36,6 @@ _local = {p.stem for p in (_here / "tools" / "extensions").glob("*.py")} - KEEP_
 sys.path.insert(0, str(_here))
 extensions = [e for e in extensions if e.split(".")[0] not in _local] + ["stock_standins"]  # noqa: F821
 epub_theme = "epub"
-for _name in ("facts_file", "book_downloads_dir", "epub_accessibility_summary"):
+templates_path = []
+for _name in ("facts_file", "book_downloads_dir", "epub_accessibility_summary", "html_sidebars"):
     globals().pop(_name, None)

@@ -156,14 +156,13 @@ def build_pdf(root: Path, work: Path, env: dict) -> Path:
     return out / f"{name}.pdf"
 
 
-HTML_WAIT_SECONDS = 1800  # the HTML build waits this long at most for the EPUB and PDF
-
-
-def build_html(root: Path, work: Path, env: dict, downloads: Path | None, wait: float = 0) -> Path:
+def build_html(root: Path, work: Path, env: dict, downloads: Path | None) -> Path:
+    """The site; ``downloads=None``: the PDF and EPUB are shipped afterwards (ship_downloads)."""
     out, doctrees = work / "html", work / "doctrees" / "html"
-    extra = ["-D", f"book_downloads_dir={downloads}"] if downloads else []
-    if wait:
-        extra += ["-D", f"book_downloads_wait={wait}"]
+    if downloads:
+        extra = ["-D", f"book_downloads_dir={downloads}"]
+    else:
+        extra = ["-D", "book_downloads_later=1"]
     sphinx(root, "html", out, doctrees, env, extra)
     return out
 
@@ -193,80 +192,77 @@ def publish(stage: Path, published: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def draw_figures(root: Path) -> None:
-    """Draw the figures once, before the three builds start.
+def ship_downloads(root: Path, html: Path, files: list[Path]) -> None:
+    """Put the checked PDF and EPUB into the site and fill in their sizes."""
+    sys.path.insert(0, str(root / "tools" / "extensions"))
+    from book_html import ship_downloads as ship
+    from sphinx.errors import SphinxError
 
-    Each Sphinx process would otherwise find them missing and draw them
-    itself: three times the work on a 2-core machine.
+    try:
+        ship(html, files)
+    except SphinxError as exc:
+        raise BuildError(str(exc)) from exc
+
+
+def draw_figures(root: Path, env: dict) -> None:
+    """Draw the figures once, beside the three builds.
+
+    book_figures.py holds a lock while it draws: the Sphinx processes find it
+    taken, read their sources meanwhile, and wait only at the first chapter
+    with a figure.  Without this process each of them would draw the figures.
     """
     import runpy
 
-    sys.path.insert(0, str(root / "tools" / "extensions"))
-    from book_figures import generate
-    from facts import load_facts
-
-    source = root / "source"
-    facts_file = source / runpy.run_path(str(root / "conf.py"))["facts_file"]
-    generate(source, load_facts(facts_file), facts_file)
+    facts_file = root / "source" / runpy.run_path(str(root / "conf.py"))["facts_file"]
+    run([sys.executable, str(root / "tools" / "extensions" / "book_figures.py"),
+         str(root / "source"), str(facts_file)], "drawing the figures", env)
 
 
 def build_book(root: Path, published: Path, work: Path, env: dict) -> None:
     """All three formats as three processes: EPUB, PDF and HTML side by side.
 
-    The HTML build reads and resolves the sources while the EPUB and PDF are
-    built; it writes its pages once both are checked and placed in the stage
-    folder (book_html.py waits for them), so the site ships the same edition.
+    The HTML build does not wait for the other two: its pages hold placeholders
+    for the sizes of the PDF and EPUB.  Once both are built and checked, they
+    are copied into the site and the sizes filled in (book_html.ship_downloads),
+    so the site ships the same edition.
     """
     name = book_meta(root)["basename"]
     t0 = time.monotonic()
     shutil.rmtree(work, ignore_errors=True)
     stage = work / "stage"
     stage.mkdir(parents=True)
-    draw_figures(root)
-    finished = {"figures": time.monotonic() - t0}
+    finished = {}
 
     def timed(fmt, fn, *args, **kwargs):
         result = fn(*args, **kwargs)
         finished[fmt] = time.monotonic() - t0
         return result
 
-    def place(source: Path) -> None:  # atomically, so the HTML build never sees half a file
-        tmp = stage / f".{source.name}.tmp"
-        shutil.copyfile(source, tmp)
-        tmp.rename(stage / source.name)
-
     errors = []
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        html_job = pool.submit(timed, "HTML", build_html, root, work, env, downloads=stage,
-                               wait=HTML_WAIT_SECONDS)
-        jobs = {"EPUB": pool.submit(timed, "EPUB", build_epub, root, work, env),
-                "PDF": pool.submit(timed, "PDF", build_pdf, root, work, env)}
-        outputs = {}
+    outputs = {}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        jobs = {"figures": pool.submit(timed, "figures", draw_figures, root, env),
+                "EPUB": pool.submit(timed, "EPUB", build_epub, root, work, env),
+                "PDF": pool.submit(timed, "PDF", build_pdf, root, work, env),
+                "HTML": pool.submit(timed, "HTML", build_html, root, work, env, downloads=None)}
         for fmt, job in jobs.items():
             try:
                 outputs[fmt] = job.result()
             except BuildError as exc:
                 errors.append(f"{fmt}: {exc}")
-        if errors:
-            (stage / ".failed").touch()  # tells the waiting HTML build to stop
-        else:
-            place(outputs["EPUB"])
-            place(outputs["PDF"])
-        try:
-            html = html_job.result()
-        except BuildError as exc:
-            if not errors:
-                errors.append(f"HTML: {exc}")
     if errors:
         raise BuildError("; ".join(errors))
+    for fmt in ("EPUB", "PDF"):
+        shutil.copyfile(outputs[fmt], stage / outputs[fmt].name)
     # .buildinfo is Sphinx's own bookkeeping (it hashes the absolute download path): not for readers.
-    shutil.copytree(html, stage / "html", ignore=shutil.ignore_patterns(".doctrees", ".buildinfo"))
+    shutil.copytree(outputs["HTML"], stage / "html", ignore=shutil.ignore_patterns(".doctrees", ".buildinfo"))
+    ship_downloads(root, stage / "html", [stage / outputs[fmt].name for fmt in ("PDF", "EPUB")])
     html_zip(stage / "html", stage / f"{name}-html.zip", env)
     published.parent.mkdir(parents=True, exist_ok=True)
     publish(stage, published)
     total = time.monotonic() - t0
     done = ", ".join(f"{fmt} {secs:.1f} s" for fmt, secs in sorted(finished.items(), key=lambda x: x[1]))
-    print(f"book built in {total:.1f} s (three processes side by side; finished: {done}); "
+    print(f"book built in {total:.1f} s (three builds and the figures side by side; finished: {done}); "
           f"published in {published}/")
     for p in sorted(published.iterdir()):
         if p.is_file():

@@ -22,12 +22,21 @@ Each is written as SVG (HTML and EPUB) and PDF (LaTeX) into
 ``source/_generated/``; the chapters include them with
 ``.. figure:: /_generated/NAME.*`` so each builder picks its format.  Output
 is deterministic (fixed fonts, ``svg.hashsalt``, no dates), written
-atomically (three builds run in parallel), and redrawn only when the facts
-file or this module changes.
+atomically, and redrawn only when the facts file or this module changes.
+
+Three builds run side by side (``tools/build.py book``), and the figures are
+drawn once, by whoever holds the lock on ``source/_generated/.lock``: the
+build script starts ``python tools/extensions/book_figures.py`` beside the
+three Sphinx processes.  A Sphinx process that finds the lock taken reads
+its sources meanwhile and waits for the drawing only before it writes
+anything.  While reading, Sphinx only looks for the image files (to pick
+SVG or PDF), so the drawing process first puts an empty file wherever a
+figure is still missing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import os
@@ -35,6 +44,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from docutils import nodes
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
@@ -274,9 +284,41 @@ def compact_svg(data: bytes) -> bytes:
     return re.sub(rb">\s+<", b"><", data)
 
 
-def generate(srcdir: Path, facts: dict, facts_file: Path) -> Path:
+@contextlib.contextmanager
+def _drawing_lock(out: Path, wait: bool):
+    """Yield True when this process holds the lock (False: another one is drawing)."""
+    try:
+        import fcntl
+    except ImportError:  # not on POSIX: builds there run one at a time
+        yield True
+        return
+    with open(out / ".lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def generate(srcdir: Path, facts: dict, facts_file: Path, wait: bool = True) -> bool:
+    """Draw the figures unless they are up to date; True when they are.
+
+    With ``wait=False``, return False at once if another process is drawing.
+    """
     out = srcdir / "_generated"
     out.mkdir(exist_ok=True)
+    with _drawing_lock(out, wait) as held:
+        if not held:
+            return False
+        _generate(out, facts, facts_file)
+    return True
+
+
+def _generate(out: Path, facts: dict, facts_file: Path) -> None:
     from importlib.metadata import version  # cheaper than importing matplotlib when up to date
 
     stamp = hashlib.sha256(
@@ -285,7 +327,9 @@ def generate(srcdir: Path, facts: dict, facts_file: Path) -> Path:
     stamp_file = out / "figures.stamp"
     wanted = [out / f"{name}.{ext}" for name in FIGURES for ext in ("svg", "pdf")]
     if stamp_file.exists() and stamp_file.read_text() == stamp and all(p.exists() for p in wanted):
-        return out
+        return
+    for path in wanted:  # for builds reading meanwhile; each is replaced below, before the stamp
+        path.touch(exist_ok=True)
     plt = _pyplot()
     for name in FIGURES:
         fig = DRAW[name](plt, facts)
@@ -294,17 +338,64 @@ def generate(srcdir: Path, facts: dict, facts_file: Path) -> Path:
         plt.close(fig)
     _atomic_write(stamp_file, stamp.encode())
     logger.info("drew %d figures from %s", len(FIGURES), facts_file.name)
-    return out
 
 
-def on_builder_inited(app) -> None:
+def _generate_for(app, wait: bool) -> bool:
     from facts import load_facts
 
     facts_file = Path(app.srcdir) / app.config.facts_file
-    generate(Path(app.srcdir), load_facts(facts_file), facts_file)
+    return generate(Path(app.srcdir), load_facts(facts_file), facts_file, wait=wait)
+
+
+def _wait_for_drawing(app) -> None:
+    if getattr(app, "_book_figures_pending", False):
+        _generate_for(app, wait=True)  # returns once the drawing process is done
+        app._book_figures_pending = False
+
+
+def on_builder_inited(app) -> None:
+    # Another process is drawing them: read meanwhile, wait before writing.
+    app._book_figures_pending = not _generate_for(app, wait=False)
+
+
+def on_doctree_read(app, doctree) -> None:
+    """Before Sphinx's image collector looks for a chapter's figure files."""
+    if not getattr(app, "_book_figures_pending", False):
+        return
+    out = Path(app.srcdir) / "_generated"
+    for node in doctree.findall(nodes.image):
+        name = node["uri"].rpartition("_generated/")[2].removesuffix(".*")
+        if node["uri"] != name and not all((out / f"{name}.{ext}").exists() for ext in ("svg", "pdf")):
+            _wait_for_drawing(app)  # the drawing process has not got that far: wait for it
+            return
+
+
+def on_env_updated(app, env) -> None:
+    _wait_for_drawing(app)  # every source is read; nothing is written yet
 
 
 def setup(app):
     app.setup_extension("facts")
     app.connect("builder-inited", on_builder_inited)
-    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
+    # before Sphinx's image collector (priority 500) looks for the files
+    app.connect("doctree-read", on_doctree_read, priority=400)
+    app.connect("env-updated", on_env_updated)
+    return {"version": "1.1", "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+def main(argv: list[str]) -> int:
+    """python tools/extensions/book_figures.py SOURCE_DIR FACTS_FILE: draw them, once."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from facts import load_facts
+
+    srcdir, facts_file = Path(argv[0]), Path(argv[1])
+    generate(srcdir, load_facts(facts_file), facts_file)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

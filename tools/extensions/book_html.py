@@ -7,11 +7,13 @@ extension copies them into ``_downloads/`` of the HTML output, gives every
 page a ``book_downloads`` list for the sidebar template, and provides the
 ``downloads`` directive for the downloads page.
 
-The sizes are needed only when pages are written, so the build script runs
-the HTML build beside the EPUB and PDF builds with ``book_downloads_wait``
-set: reading and resolving the sources overlap with the other formats, and
-the first page written waits until both files are in place (or until the
-build script leaves a ``.failed`` marker, which stops the HTML build).
+When the whole book is built (``tools/build.py book``), the HTML build runs
+beside the EPUB and PDF builds, and the two files do not exist yet: with
+``book_downloads_later`` set, every size is written as a placeholder
+(``SIZE_PLACEHOLDER``) and nothing is copied.  Once the EPUB and the PDF have
+passed their checks, the build script copies them in and fills in the sizes
+with ``ship_downloads()`` below, so the HTML build never waits for the slower
+formats.
 
 In the EPUB and the PDF the directive says which edition the reader holds
 and where the others are: no download link points into a file that is not
@@ -33,7 +35,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import time
 from pathlib import Path
 
 from docutils import nodes
@@ -98,31 +99,24 @@ def human_size(size: int) -> str:
     return f"{max(1, round(size / 1000))} KB"
 
 
-FAILED_MARKER = ".failed"
+# Stands for a file's size until ship_downloads() knows it.  The search index
+# is built before that, so it may hold the words "size" and "PDF" or "EPUB"
+# for pages that show download sizes: true of them either way.
+SIZE_PLACEHOLDER = "\u27e6size of the {ext}\u27e7"
+SIZE_PLACEHOLDER_RE = re.compile("\u27e6size of the (\\w+)\u27e7")
 
 
 def downloads_folder(config, confdir: Path) -> Path | None:
     return (confdir / config.book_downloads_dir).resolve() if config.book_downloads_dir else None
 
 
-def wait_for_downloads(app) -> None:
-    """Block until the PDF and EPUB are in the downloads folder (book builds only)."""
-    if getattr(app, "_book_downloads_ready", False) or not app.config.book_downloads_wait:
-        return
-    folder = downloads_folder(app.config, Path(app.confdir))
-    wanted = [folder / f"{app.config.epub_basename}.{ext}" for ext, _, _ in KINDS]
-    deadline = time.monotonic() + app.config.book_downloads_wait
-    while not all(p.is_file() for p in wanted):
-        if (folder / FAILED_MARKER).exists():
-            raise SphinxError("the EPUB or PDF build failed: no downloads to ship")
-        if time.monotonic() > deadline:
-            raise SphinxError(f"waited {app.config.book_downloads_wait} s for the PDF and EPUB in {folder}")
-        time.sleep(0.1)
-    app._book_downloads_ready = True
-
-
 def find_downloads(config, confdir: Path) -> list[dict]:
     """The PDF and EPUB files to ship, with their sizes (missing ones left out)."""
+    if config.book_downloads_later:
+        return [{"kind": kind, "purpose": purpose, "name": f"{config.epub_basename}.{ext}",
+                 "size_text": SIZE_PLACEHOLDER.format(ext=ext),
+                 "url": f"_downloads/{config.epub_basename}.{ext}"}
+                for ext, kind, purpose in KINDS]
     folder = downloads_folder(config, confdir)
     if folder is None:
         return []
@@ -172,7 +166,6 @@ def resolve_downloads(app, doctree, docname) -> None:
     placeholders = list(doctree.findall(downloads_list))
     if not placeholders:
         return
-    wait_for_downloads(app)
     downloads = find_downloads(app.config, Path(app.confdir))
     depth = docname.count("/")
     for node in placeholders:
@@ -195,6 +188,8 @@ def resolve_downloads(app, doctree, docname) -> None:
 def copy_downloads(app, exception) -> None:
     if exception or app.builder.format != "html" or app.builder.name == "epub":
         return
+    if app.config.book_downloads_later:
+        return  # the build script ships them: ship_downloads()
     target = Path(app.outdir) / "_downloads"
     for d in find_downloads(app.config, Path(app.confdir)):
         target.mkdir(exist_ok=True)
@@ -235,15 +230,14 @@ def page_context(app, pagename, templatename, context, doctree) -> None:
     if app.builder.name == "epub":
         return
     trim_assets(context, doctree)
-    wait_for_downloads(app)
     context["book_downloads"] = find_downloads(app.config, Path(app.confdir))
     context["book_edition"] = app.config.release
 
 
 def setup(app):
     app.add_config_value("book_downloads_dir", "", "html", types=[str])
-    # Seconds to wait for the PDF and EPUB when pages are written (0: don't wait).
-    app.add_config_value("book_downloads_wait", 0, "", types=[int])
+    # True when the build script adds the PDF and EPUB after this build (ship_downloads).
+    app.add_config_value("book_downloads_later", False, "html", types=[bool])
     app.add_node(downloads_list)
     app.connect("doctree-resolved", resolve_downloads)
     app.add_directive("downloads", DownloadsDirective)
@@ -253,3 +247,29 @@ def setup(app):
     app.connect("html-page-context", page_context)
     app.connect("build-finished", copy_downloads)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+def ship_downloads(html: Path, files: list[Path]) -> None:
+    """Copy the checked PDF and EPUB into a site built with ``book_downloads_later``
+    and write their sizes where the placeholders are (called by tools/build.py)."""
+    target = html / "_downloads"
+    target.mkdir(exist_ok=True)
+    sizes = {}
+    for f in files:
+        shutil.copyfile(f, target / f.name)
+        sizes[f.suffix.lstrip(".")] = human_size(f.stat().st_size)
+
+    def size(match: re.Match) -> str:
+        if match.group(1) not in sizes:
+            raise SphinxError(f"no {match.group(1)} file to ship, but the pages link one")
+        return sizes[match.group(1)]
+
+    for page in html.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        filled = SIZE_PLACEHOLDER_RE.sub(size, text)
+        if filled != text:
+            page.write_text(filled, encoding="utf-8")
+    left = [p for p in html.rglob("*") if p.is_file() and p.suffix in {".html", ".js", ".txt"}
+            and "\u27e6size of the" in p.read_text(encoding="utf-8", errors="replace")]
+    if left:
+        raise SphinxError(f"download sizes left unfilled in {', '.join(str(p) for p in left)}")
