@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
 import sys
 import tomllib
 import zipfile
@@ -62,9 +63,11 @@ def test_values_stated_more_than_once_come_from_the_facts_file():
 
 @pytest.fixture(scope="module")
 def changed_book(tmp_path_factory) -> Book:
-    """A copy of the book with the half-life's lower bound changed from 30 to 20 hours."""
+    """A copy of the book with the half-life's lower bound changed from 30 to 20 hours,
+    built as after a fresh checkout: no figures drawn yet."""
     tmp = tmp_path_factory.mktemp("changed")
     project = copy_project(tmp / "project")
+    shutil.rmtree(project / "source" / "_generated", ignore_errors=True)
     facts_file = project / "source" / "_data" / "facts.toml"
     text = facts_file.read_text()
     block = text.split("[half-life]", 1)[1].split("\n\n", 1)[0]
@@ -85,6 +88,27 @@ def test_changing_a_value_changes_it_everywhere(changed_book, book, fmt):
     assert "20 to 40 hours" in after, f"{fmt}: the new half-life is not shown"
     # values derived from it follow: five half-lives = 4 to 8 days
     assert "4 to 8 days" in after and "6 to 8 days" not in after
+
+
+def figure_text(book: Book, fmt: str) -> str:
+    """The concentration figure's text as a reader's copy holds it."""
+    if fmt == "html":
+        return (book.html / "_images" / "concentration.svg").read_text()
+    if fmt == "epub":
+        with zipfile.ZipFile(book.epub) as zf:
+            name = next(n for n in zf.namelist() if n.endswith("concentration.svg"))
+            return zf.read(name).decode()
+    return " ".join(page.extract_text() or "" for page in PdfReader(book.pdf).pages)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["html", "epub", "pdf"])
+def test_changing_a_value_redraws_the_figures_in_every_format(changed_book, book, fmt):
+    """The figures are drawn beside the three builds (book_figures.py): every build
+    must wait for the new drawing, never ship the figure of the old value."""
+    before, after = figure_text(book, fmt), figure_text(changed_book, fmt)
+    assert "half-life 35 hours" in before  # the middle of 30 to 40
+    assert "half-life 30 hours" in after and "half-life 35 hours" not in after
 
 
 def svg_curve(svg: str, gid: str) -> list[tuple[float, float]]:

@@ -24,19 +24,18 @@ Each is written as SVG (HTML and EPUB) and PDF (LaTeX) into
 is deterministic (fixed fonts, ``svg.hashsalt``, no dates), written
 atomically, and redrawn only when the facts file or this module changes.
 
-Three builds run side by side (``tools/build.py book``), and the figures are
-drawn once, by whoever holds the lock on ``source/_generated/.lock``: the
-build script starts ``python tools/extensions/book_figures.py`` beside the
-three Sphinx processes.  A Sphinx process that finds the lock taken reads
-its sources meanwhile and waits for the drawing only before it writes
-anything.  While reading, Sphinx only looks for the image files (to pick
-SVG or PDF), so the drawing process first puts an empty file wherever a
-figure is still missing.
+Each build draws only the format it uses.  When the three builds run side
+by side (``tools/build.py book``), the figures are drawn once, by a process
+of their own (``python tools/extensions/book_figures.py``) that holds a lock
+per format (``source/_generated/.svg.lock``, ``.pdf.lock``) and draws the
+SVG first.  A Sphinx process that finds its format's lock taken reads its
+sources meanwhile and waits for the drawing only before it writes anything.
+While reading, Sphinx only looks for the image files (to pick SVG or PDF), so
+the drawing process first puts an empty file wherever a figure is missing.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import math
 import os
@@ -284,67 +283,87 @@ def compact_svg(data: bytes) -> bytes:
     return re.sub(rb">\s+<", b"><", data)
 
 
-@contextlib.contextmanager
-def _drawing_lock(out: Path, wait: bool):
-    """Yield True when this process holds the lock (False: another one is drawing)."""
+FORMATS = ("svg", "pdf")  # SVG for HTML and EPUB, PDF for LaTeX; SVG first: two builds wait for it
+
+
+def _acquire(out: Path, fmt: str, wait: bool):
+    """The lock file of one format, held; None when another process holds it."""
+    handle = open(out / f".{fmt}.lock", "a")
     try:
         import fcntl
-    except ImportError:  # not on POSIX: builds there run one at a time
-        yield True
-        return
-    with open(out / ".lock", "a") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    except ImportError:  # not POSIX: builds there run one at a time
+        return handle
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle  # closing it releases the lock
 
 
-def generate(srcdir: Path, facts: dict, facts_file: Path, wait: bool = True) -> bool:
-    """Draw the figures unless they are up to date; True when they are.
+def _stamp(facts_file: Path) -> str:
+    from importlib.metadata import version  # cheaper than importing matplotlib when up to date
 
-    With ``wait=False``, return False at once if another process is drawing.
+    return hashlib.sha256(
+        facts_file.read_bytes() + Path(__file__).read_bytes() + version("matplotlib").encode()
+    ).hexdigest()
+
+
+def _is_fresh(out: Path, fmt: str, stamp: str) -> bool:
+    stamp_file = out / f"figures.{fmt}.stamp"
+    return (stamp_file.exists() and stamp_file.read_text() == stamp
+            and all((out / f"{name}.{fmt}").exists() for name in FIGURES))
+
+
+def generate(srcdir: Path, facts: dict, facts_file: Path, formats=FORMATS, wait: bool = True) -> bool:
+    """Draw the figures in these formats unless they are up to date; True when they are.
+
+    With ``wait=False``, return False at once if another process is drawing them.
     """
     out = srcdir / "_generated"
     out.mkdir(exist_ok=True)
-    with _drawing_lock(out, wait) as held:
-        if not held:
-            return False
-        _generate(out, facts, facts_file)
+    locks = {}
+    try:
+        for fmt in formats:  # always in the order of FORMATS, so no two processes deadlock
+            handle = _acquire(out, fmt, wait)
+            if handle is None:
+                return False
+            locks[fmt] = handle
+        stamp = _stamp(facts_file)
+        stale = [fmt for fmt in formats if not _is_fresh(out, fmt, stamp)]
+        if stale:
+            _draw(out, facts, stale, stamp, locks)
+            logger.info("drew %d figures (%s) from %s", len(FIGURES), ", ".join(stale), facts_file.name)
+    finally:
+        for handle in locks.values():
+            handle.close()
     return True
 
 
-def _generate(out: Path, facts: dict, facts_file: Path) -> None:
-    from importlib.metadata import version  # cheaper than importing matplotlib when up to date
-
-    stamp = hashlib.sha256(
-        facts_file.read_bytes() + Path(__file__).read_bytes() + version("matplotlib").encode()
-    ).hexdigest()
-    stamp_file = out / "figures.stamp"
-    wanted = [out / f"{name}.{ext}" for name in FIGURES for ext in ("svg", "pdf")]
-    if stamp_file.exists() and stamp_file.read_text() == stamp and all(p.exists() for p in wanted):
-        return
-    for path in wanted:  # for builds reading meanwhile; each is replaced below, before the stamp
-        path.touch(exist_ok=True)
+def _draw(out: Path, facts: dict, formats: list[str], stamp: str, locks: dict) -> None:
+    for name in FIGURES:  # for builds reading meanwhile; each is replaced below, before its stamp
+        for fmt in formats:
+            (out / f"{name}.{fmt}").touch(exist_ok=True)
     plt = _pyplot()
-    for name in FIGURES:
-        fig = DRAW[name](plt, facts)
-        for ext in ("svg", "pdf"):
-            _atomic_write(out / f"{name}.{ext}", _render(fig, ext))
+    figures = {name: DRAW[name](plt, facts) for name in FIGURES}
+    for fmt in formats:
+        for name, fig in figures.items():
+            _atomic_write(out / f"{name}.{fmt}", _render(fig, fmt))
+        _atomic_write(out / f"figures.{fmt}.stamp", stamp.encode())
+        locks.pop(fmt).close()  # the builds waiting for this format go on
+    for fig in figures.values():
         plt.close(fig)
-    _atomic_write(stamp_file, stamp.encode())
-    logger.info("drew %d figures from %s", len(FIGURES), facts_file.name)
+
+
+def _format(app) -> str:
+    return "pdf" if app.builder.name == "latex" else "svg"
 
 
 def _generate_for(app, wait: bool) -> bool:
     from facts import load_facts
 
     facts_file = Path(app.srcdir) / app.config.facts_file
-    return generate(Path(app.srcdir), load_facts(facts_file), facts_file, wait=wait)
+    return generate(Path(app.srcdir), load_facts(facts_file), facts_file, formats=(_format(app),), wait=wait)
 
 
 def _wait_for_drawing(app) -> None:
@@ -362,10 +381,10 @@ def on_doctree_read(app, doctree) -> None:
     """Before Sphinx's image collector looks for a chapter's figure files."""
     if not getattr(app, "_book_figures_pending", False):
         return
-    out = Path(app.srcdir) / "_generated"
+    out, fmt = Path(app.srcdir) / "_generated", _format(app)
     for node in doctree.findall(nodes.image):
         name = node["uri"].rpartition("_generated/")[2].removesuffix(".*")
-        if node["uri"] != name and not all((out / f"{name}.{ext}").exists() for ext in ("svg", "pdf")):
+        if node["uri"] != name and not (out / f"{name}.{fmt}").exists():
             _wait_for_drawing(app)  # the drawing process has not got that far: wait for it
             return
 
