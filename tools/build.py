@@ -82,11 +82,13 @@ def run(cmd: list[str], what: str, env: dict, cwd: Path | None = None, log: Path
 SPHINX_BUILD = "import gc, sys; gc.disable(); from sphinx.cmd.build import main; sys.exit(main(sys.argv[1:]))"
 
 
-def sphinx(root: Path, builder: str, out: Path, doctrees: Path, env: dict, extra=()) -> float:
+def sphinx(root: Path, builder: str, out: Path, doctrees: Path, env: dict, extra=(), nice: int = 0) -> float:
     cmd = [
         sys.executable, "-c", SPHINX_BUILD, "-b", builder, "-c", str(root),
         "-d", str(doctrees), *SPHINX_OPTS, *extra, str(root / "source"), str(out),
     ]
+    if nice and shutil.which("nice"):
+        cmd = ["nice", "-n", str(nice), *cmd]
     return run(cmd, f"sphinx-build -b {builder}", env)
 
 
@@ -156,14 +158,21 @@ def build_pdf(root: Path, work: Path, env: dict) -> Path:
     return out / f"{name}.pdf"
 
 
+# Beside the EPUB and PDF builds, the HTML build runs at a lower priority: it
+# has the most slack (the EPUB waits for EPUBCheck, the PDF for two xelatex
+# runs), so on 2 cores it fills the gaps instead of slowing the other two.
+# About 0.4 s off `make book` there; with more cores it changes nothing.
+HTML_NICE_BESIDE_OTHERS = 7
+
+
 def build_html(root: Path, work: Path, env: dict, downloads: Path | None) -> Path:
     """The site; ``downloads=None``: the PDF and EPUB are shipped afterwards (ship_downloads)."""
     out, doctrees = work / "html", work / "doctrees" / "html"
     if downloads:
-        extra = ["-D", f"book_downloads_dir={downloads}"]
+        sphinx(root, "html", out, doctrees, env, ["-D", f"book_downloads_dir={downloads}"])
     else:
-        extra = ["-D", "book_downloads_later=1"]
-    sphinx(root, "html", out, doctrees, env, extra)
+        sphinx(root, "html", out, doctrees, env, ["-D", "book_downloads_later=1"],
+               nice=HTML_NICE_BESIDE_OTHERS)
     return out
 
 
