@@ -59,7 +59,7 @@ ROWS = {
     "pdf_stock": ("PDF clean, stock baseline (latex + latexmk)", "s", None),
     "latexmk": ("latexmk alone (part of the stock PDF build)", "s", None),
     "book": ("all three together (build.py book)", "s", None),
-    "book_figures": ("  of which drawing the figures, once", "s", None),
+    "book_figures": ("  figures drawn (beside the builds) after", "s", None),
     "book_epub_done": ("  EPUB finished after", "s", None),
     "book_pdf_done": ("  PDF finished after", "s", None),
     "book_html_done": ("  HTML finished after", "s", None),
