@@ -27,9 +27,11 @@ BAD_INPUT = {
     "broken-cross-reference": ["", "See :ref:`a-section-that-does-not-exist`.", ""],
     "missing-image": ["", ".. image:: _static/no-such-image.png", "   :alt: nothing", ""],
     "missing-glyph": ["", "A tablet sign the PDF font cannot draw: \U0001F48A.", ""],
+    # makeindex (book_latex.py) would sort it after "z"
+    "index-term-beyond-ascii": ["", ".. index:: Ärger", "", "A paragraph the term points to.", ""],
 }
 BAD_LINE = {"broken-rest": 2, "unknown-citation-key": 2, "broken-cross-reference": 2,
-            "missing-image": 2, "missing-glyph": 2}
+            "missing-image": 2, "missing-glyph": 2, "index-term-beyond-ascii": 2}
 
 
 @pytest.mark.parametrize("case", sorted(BAD_INPUT))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Check, and where allowed install, the system tools the book needs.
 #
-#   tools/sysdeps.sh build   # what `make book` needs: TeX (xelatex, latexmk, xindy), FreeFont, Java
+#   tools/sysdeps.sh build   # what `make book` needs: TeX (xelatex, latexmk, makeindex), FreeFont, Java
 #   tools/sysdeps.sh test    # plus what `make test` needs: poppler-utils, Chromium, MuPDF, Calibre
 #
 # Missing tools are installed in ONE `apt-get install --no-install-recommends`
@@ -37,7 +37,7 @@ need texlive-xetex "xelatex (the PDF engine)" has xelatex
 need texlive-latex-recommended "LaTeX recommended packages (fancyhdr, ...)" tex_has fancyhdr.sty
 need texlive-latex-extra "LaTeX extra packages (fncychap, capt-of, ...)" tex_has fncychap.sty
 need texlive-fonts-recommended "LaTeX recommended fonts" tex_has pzdr.tfm
-need xindy "xindy (the PDF index)" has xindy
+need texlive-binaries "makeindex (sorts the PDF index)" has makeindex
 need fonts-freefont-otf "the FreeFont fonts (FreeSerif, FreeSans, FreeMono)" test -f /usr/share/fonts/opentype/freefont/FreeSerif.otf
 need default-jre-headless "Java 11 or newer (for EPUBCheck)" java_ok
 need make "make" has make
