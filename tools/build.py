@@ -204,12 +204,12 @@ def publish(stage: Path, published: Path) -> None:
 def ship_downloads(root: Path, html: Path, files: list[Path]) -> None:
     """Put the checked PDF and EPUB into the site and fill in their sizes."""
     sys.path.insert(0, str(root / "tools" / "extensions"))
-    from book_html import ship_downloads as ship
-    from sphinx.errors import SphinxError
+    from download_sizes import ShippingError
+    from download_sizes import ship_downloads as ship
 
     try:
         ship(html, files)
-    except SphinxError as exc:
+    except ShippingError as exc:
         raise BuildError(str(exc)) from exc
 
 

@@ -12,8 +12,8 @@ beside the EPUB and PDF builds, and the two files do not exist yet: with
 ``book_downloads_later`` set, every size is written as a placeholder
 (``SIZE_PLACEHOLDER``) and nothing is copied.  Once the EPUB and the PDF have
 passed their checks, the build script copies them in and fills in the sizes
-with ``ship_downloads()`` below, so the HTML build never waits for the slower
-formats.
+with ``download_sizes.ship_downloads()``, so the HTML build never waits for
+the slower formats.
 
 In the EPUB and the PDF the directive says which edition the reader holds
 and where the others are: no download link points into a file that is not
@@ -38,6 +38,7 @@ import shutil
 from pathlib import Path
 
 from docutils import nodes
+from download_sizes import SIZE_PLACEHOLDER, human_size
 from sphinx.errors import SphinxError
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
@@ -91,19 +92,6 @@ class BookHTMLTranslator(HTML5Translator):
         for i in range(start, len(self.body)):
             if self.body[i].startswith('<span class="backrefs">'):
                 self.body[i] = self.body[i].replace("</a>,<a ", "</a>,<wbr /><a ")
-
-
-def human_size(size: int) -> str:
-    if size >= 1_000_000:
-        return f"{size / 1_000_000:.1f} MB"
-    return f"{max(1, round(size / 1000))} KB"
-
-
-# Stands for a file's size until ship_downloads() knows it.  The search index
-# is built before that, so it may hold the words "size" and "PDF" or "EPUB"
-# for pages that show download sizes: true of them either way.
-SIZE_PLACEHOLDER = "\u27e6size of the {ext}\u27e7"
-SIZE_PLACEHOLDER_RE = re.compile("\u27e6size of the (\\w+)\u27e7")
 
 
 def downloads_folder(config, confdir: Path) -> Path | None:
@@ -247,29 +235,3 @@ def setup(app):
     app.connect("html-page-context", page_context)
     app.connect("build-finished", copy_downloads)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
-
-
-def ship_downloads(html: Path, files: list[Path]) -> None:
-    """Copy the checked PDF and EPUB into a site built with ``book_downloads_later``
-    and write their sizes where the placeholders are (called by tools/build.py)."""
-    target = html / "_downloads"
-    target.mkdir(exist_ok=True)
-    sizes = {}
-    for f in files:
-        shutil.copyfile(f, target / f.name)
-        sizes[f.suffix.lstrip(".")] = human_size(f.stat().st_size)
-
-    def size(match: re.Match) -> str:
-        if match.group(1) not in sizes:
-            raise SphinxError(f"no {match.group(1)} file to ship, but the pages link one")
-        return sizes[match.group(1)]
-
-    for page in html.rglob("*.html"):
-        text = page.read_text(encoding="utf-8")
-        filled = SIZE_PLACEHOLDER_RE.sub(size, text)
-        if filled != text:
-            page.write_text(filled, encoding="utf-8")
-    left = [p for p in html.rglob("*") if p.is_file() and p.suffix in {".html", ".js", ".txt"}
-            and "\u27e6size of the" in p.read_text(encoding="utf-8", errors="replace")]
-    if left:
-        raise SphinxError(f"download sizes left unfilled in {', '.join(str(p) for p in left)}")
