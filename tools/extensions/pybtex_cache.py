@@ -15,10 +15,14 @@ Two costs, neither of which changes the output:
   in a cache in the builder's doctree folder, keyed by the style, the label
   and every field and name of the entry, so an edited ``.bib`` entry is
   formatted afresh.  An incremental HTML build gets about 0.3 s faster.
+  Within one build, each distinct field is decoded from LaTeX once
+  (``Text.from_latex``), though every entry is formatted at least twice (as a
+  note and in the bibliography).
 """
 
 from __future__ import annotations
 
+import codecs
 import functools
 import hashlib
 import os
@@ -26,7 +30,10 @@ import pickle
 import tempfile
 from pathlib import Path
 
+import latexcodec  # noqa: F401  (registers the "ulatex" codec)
 import pybtex.plugin
+from pybtex.markup import LaTeXParser
+from pybtex.richtext import Text
 from pybtex.style.formatting import BaseStyle
 
 CACHE_NAME = "pybtex-formatted.pickle"
@@ -47,6 +54,19 @@ _uncached = pybtex.plugin.entry_points
 
 def entry_points(*, group: str, name: str) -> tuple:
     return _entry_points(group, name)
+
+
+# -- LaTeX decoding -----------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=4096)
+def _decode_latex(latex: str) -> str:
+    return codecs.decode(latex, "ulatex")
+
+
+def from_latex(cls, latex):
+    """pybtex's Text.from_latex, decoding each distinct string once (a new Text each call)."""
+    return LaTeXParser(_decode_latex(latex)).parse()
 
 
 # -- formatted entries ------------------------------------------------------------
@@ -131,6 +151,7 @@ def _build_finished(app, exception) -> None:
 def setup(app):
     pybtex.plugin.entry_points = entry_points
     BaseStyle.format_entry = format_entry
+    Text.from_latex = classmethod(from_latex)
     app.connect("builder-inited", _builder_inited)
     app.connect("build-finished", _build_finished)
     return {"version": "1.1", "parallel_read_safe": True, "parallel_write_safe": True}
