@@ -7,7 +7,8 @@ Two costs, neither of which changes the output:
   question by scanning every installed package's entry points
   (``importlib.metadata.entry_points``).  That scan was 90 % of a clean
   build's reading time.  The installed entry points do not change while
-  Sphinx runs, so each answer is remembered.
+  Sphinx runs, so they are read once and every question is answered from
+  that list.
 
 * Every ``:footcite:`` formats its entry again, and every build formats all
   the entries of the bibliography again, even when no source changed: most of
@@ -45,15 +46,15 @@ MAX_ENTRIES = 4096  # beyond this, keep only what the last build used
 
 
 @functools.cache
-def _entry_points(group: str, name: str) -> tuple:
-    return tuple(_uncached(group=group, name=name))
+def _all_entry_points():
+    return _uncached()  # every installed package's entry points, read once
 
 
 _uncached = pybtex.plugin.entry_points
 
 
-def entry_points(*, group: str, name: str) -> tuple:
-    return _entry_points(group, name)
+def entry_points(**params) -> tuple:
+    return tuple(_all_entry_points().select(**params))
 
 
 # -- LaTeX decoding -----------------------------------------------------------------
