@@ -63,6 +63,20 @@ def test_pdf_has_an_index_with_entries(reader):
     assert "half-life" in normalise(last_pages).lower()
 
 
+def test_pdf_index_lists_each_term_once(reader):
+    """A hyphenated glossary term ("half-life") is one index entry with all its pages,
+    not two entries side by side (book_latex.py merges them before sorting)."""
+    index = next(item for item in reader.outline if not isinstance(item, list) and item.title == "Index")
+    first = reader.get_destination_page_number(index)
+    text = "\n".join(page.extract_text() or "" for page in reader.pages[first:])
+    terms = [m.group(1) for m in re.finditer(r"^(\S[^,\n]*),\s*\d", text, re.M)]
+    assert "half-life" in terms and "GABA-A receptor" in terms, terms[:20]
+    # a sub-entry may repeat a term under another heading; the same term twice
+    # in a row is one term split in two
+    repeated = sorted({a for a, b in zip(terms, terms[1:]) if a == b})
+    assert not repeated, f"listed twice in a row in the index: {repeated}"
+
+
 def test_pdf_has_no_blank_pages(reader):
     blank = [i + 1 for i, page in enumerate(reader.pages) if not (page.extract_text() or "").strip()]
     assert not blank, f"blank pages: {blank}"
