@@ -220,9 +220,9 @@ def ship_downloads(root: Path, html: Path, files: list[Path]) -> None:
 def draw_figures(root: Path, env: dict) -> None:
     """Draw the figures once, beside the three builds.
 
-    book_figures.py holds a lock while it draws: the Sphinx processes find it
-    taken, read their sources meanwhile, and wait only at the first chapter
-    with a figure.  Without this process each of them would draw the figures.
+    book_figures.py holds a lock per format while it draws, SVG first: the
+    Sphinx processes find it taken, read their sources meanwhile, and wait only
+    before they write.  Without this process each of them would draw its figures.
     """
     import runpy
 
@@ -232,12 +232,13 @@ def draw_figures(root: Path, env: dict) -> None:
 
 
 def build_book(root: Path, published: Path, work: Path, env: dict) -> None:
-    """All three formats as three processes: EPUB, PDF and HTML side by side.
+    """All three formats as three processes side by side, with the figures drawn
+    by a fourth (draw_figures).
 
     The HTML build does not wait for the other two: its pages hold placeholders
     for the sizes of the PDF and EPUB.  Once both are built and checked, they
-    are copied into the site and the sizes filled in (book_html.ship_downloads),
-    so the site ships the same edition.
+    are copied into the site and the sizes filled in (download_sizes.py), so
+    the site ships the same edition.
     """
     name = book_meta(root)["basename"]
     t0 = time.monotonic()
