@@ -44,15 +44,19 @@ extensions = [
 
 root_doc = "index"
 templates_path = ["source/_templates"]
-exclude_patterns = ["_data", "bib"]
+exclude_patterns = ["_data", "_includes", "bib"]
 numfig = True
 smartquotes = True
 nitpicky = True  # -n as well, so a broken reference fails every build
 
 # An epilog, not a prolog: a prolog shifts the line numbers that some
 # extensions (sphinxcontrib-bibtex) report.
+# Phone numbers are tel: links, written once here.
 rst_epilog = """
-.. |poison-help| replace:: 1-800-222-1222
+.. |call-911| replace:: `911 <tel:911>`__
+.. |call-988| replace:: `988 <tel:988>`__
+.. |poison-help| replace:: `1-800-222-1222 <tel:+18002221222>`__
+.. |fda-1088| replace:: `1-800-FDA-1088 <tel:+18003321088>`__
 """
 
 # -- Citations (sphinxcontrib-bibtex) ------------------------------------------
