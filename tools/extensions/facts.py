@@ -64,8 +64,10 @@ def facts_path(env) -> Path:
 
 
 def display_path(app, path: Path) -> str:
-    """The path as a maintainer writes it: relative to the project (conf.py)."""
-    return os.path.relpath(path, app.confdir) if path.is_relative_to(app.confdir) else str(path)
+    """The path as a maintainer writes it, from the folder that holds the
+    source folder: ``source/_data/facts.toml``."""
+    top = Path(app.srcdir).parent
+    return os.path.relpath(path, top) if path.is_relative_to(top) else str(path)
 
 
 @functools.cache
@@ -96,8 +98,8 @@ def check_facts(app) -> None:
     try:
         load_facts(path, display=display_path(app, path), cite_keys=keys if bibfiles else None)
     except FactsError as exc:
-        for line in exc.errors:
-            logger.error(line, type="facts")
+        for name, line, message in exc.problems:
+            logger.error(message, location=f"{name}:{line}", type="facts")
         raise SystemExit(1) from None
 
 

@@ -43,9 +43,10 @@ SHAPES = {"value": ("value",), "range": ("low", "high"), "text": ("text",),
 class FactsError(ValueError):
     """The facts file is invalid; ``errors`` holds one line per problem."""
 
-    def __init__(self, errors: list[str]):
-        super().__init__("\n".join(errors))
-        self.errors = errors
+    def __init__(self, problems: list[tuple[str, int, str]]):
+        self.problems = problems  # (file, line, message)
+        self.errors = [f"{name}:{line}: {message}" for name, line, message in problems]
+        super().__init__("\n".join(self.errors))
 
 
 class Fact(BaseModel):
@@ -99,21 +100,21 @@ class Fact(BaseModel):
         return self
 
 
-def _error(message: str, key: str = "value") -> PydanticCustomError:
-    """A rule broken; ``key`` is the key whose line the message names."""
+def _error(message: str, key: str | None = None) -> PydanticCustomError:
+    """A rule broken; ``key`` is the key whose line the message names (None: the header)."""
     return PydanticCustomError("fact", message.replace("{", "(").replace("}", ")"), {"key": key})
 
 
 def _check_value(value) -> None:
     if isinstance(value, bool):
-        raise _error("value is true/false, not a number")
+        raise _error("value is true/false, not a number", key="value")
     if isinstance(value, (int, float)):
         if not math.isfinite(value):
-            raise _error(f"value is {value}, not a finite number")
+            raise _error(f"value is {value}, not a finite number", key="value")
         if value < 0:
-            raise _error(f"value is negative ({value:g})")
+            raise _error(f"value is negative ({value:g})", key="value")
     elif not (isinstance(value, str) and re.search(r"\d", value)):
-        raise _error(f"value {value!r} is neither a number nor a phrase with a number")
+        raise _error(f"value {value!r} is neither a number nor a phrase with a number", key="value")
 
 
 def _describe(err: dict) -> tuple[str | None, str]:
@@ -127,8 +128,10 @@ def _describe(err: dict) -> tuple[str | None, str]:
         return key, f"{key} is true/false, not a number"
     if kind == "finite_number":
         return key, f"{key} is {given}, not a finite number"
-    if kind in ("greater_than_equal", "greater_than"):
-        return key, f"{key} is {given:g}; it must be {err['msg'].split('greater than ', 1)[1]}"
+    if kind == "greater_than_equal":
+        return key, f"{key} is {given:g}; it cannot be negative"
+    if kind == "greater_than":
+        return key, f"{key} is {given:g}; it must be more than 0"
     if kind == "extra_forbidden":
         return key, f"{key} is not a key of the schema (tools/extensions/facts_schema.py)"
     if kind == "literal_error":
@@ -162,18 +165,18 @@ def load_facts(path: Path, display: str | None = None, cite_keys: set[str] | Non
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise FactsError([f"{name}:{line}: not UTF-8 (byte {raw[exc.start]:#04x})"]) from None
+        raise FactsError([(name, line, f"not UTF-8 (byte {raw[exc.start]:#04x})")]) from None
     try:
         facts = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"^(.*) \(at line (\d+), column \d+\)$", str(exc))
-        line, why = (m.group(2), m.group(1)) if m else ("1", str(exc))
-        raise FactsError([f"{name}:{line}: invalid TOML: {why}"]) from None
+        line, why = (int(m.group(2)), m.group(1)) if m else (1, str(exc))
+        raise FactsError([(name, line, f"invalid TOML: {why}")]) from None
     where, errors, valid = _lines(text), [], set()
 
     def fail(fid: str, key: str | None, message: str) -> None:
         line = where.get((fid, key)) or where.get((fid, None)) or where.get((key, None), 1)
-        errors.append(f"{name}:{line}: fact {fid!r}: {message}")
+        errors.append((name, line, f"fact {fid!r}: {message}"))
 
     for fid, fact in facts.items():
         if not isinstance(fact, dict):
