@@ -61,7 +61,9 @@ def on_doctree_read(app, doctree: nodes.document) -> None:
                              for doc in tree["includefiles"]]
     body = [n for n in doctree.children if not isinstance(n, (nodes.comment, nodes.substitution_definition))]
     section = next((n for n in body if isinstance(n, nodes.section)), None)
-    record["title_line"] = get_source_line(section[0])[1] if section and section.children else 1
+    # docutils gives a title the line of its underline; a reader looks for the words
+    underline = get_source_line(section[0])[1] if section and section.children else None
+    record["title_line"] = max(1, (underline or 2) - 1)
     record["label"] = (len(body) > 1 and isinstance(body[0], nodes.target)
                        and section is body[1] and body[0].get("refid") in section["ids"])
     record["reviewed"] = "reviewed" in env.metadata.get(env.docname, {})
