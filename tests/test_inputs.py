@@ -16,14 +16,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from sphinx.testing.util import SphinxTestApp
 from sphinx.util.console import strip_escape_sequences
 
-from conftest import ROOT
-
 EXTENSIONS = ROOT / "tools" / "extensions"
 sys.path.insert(0, str(EXTENSIONS))
-from facts_schema import FactsError, load_facts  # noqa: E402
+from facts_schema import FactsError, load_facts
 
 TEST_ROOT = Path(__file__).parent / "roots" / "test-book"
 
@@ -373,3 +372,29 @@ def test_a_bib_syntax_error_names_its_file_and_line(book):
     assert proc.returncode == 1
     assert strip_escape_sequences(proc.stderr).strip().splitlines() == [
         f"{bib}:2: WARNING: syntax error: '=' expected [book.bibtex]"]
+
+
+# -- Sphinx's own checks, which the build turns into errors (-W) ---------------------------
+
+SPHINX_FAULTS = {
+    # case: (lines inserted into chapter.rst, line offset of the fault, words of Sphinx's message)
+    "broken-rest": ([".. warning::", "", "A warning with no indented body.", ""], 0,
+                    'Content block expected for the "warning" directive'),
+    "unknown-citation-key": (["A claim :footcite:p:`test-label,no-such-source-1999`.", ""], 0,
+                             "unknown citation key 'no-such-source-1999': no .bib file defines it"),
+    "broken-cross-reference": (["See :ref:`a-section-that-does-not-exist`.", ""], 0,
+                               "undefined label: 'a-section-that-does-not-exist'"),
+    "missing-image": ([".. image:: /_static/no-such-image.png", "   :alt: nothing", ""], 0,
+                      "image file not readable: _static/no-such-image.png"),
+    "unknown-fact": (["The dose is :fact:`no-such-fact`.", ""], 0,
+                     "unknown fact id 'no-such-fact' (known ids are in _data/facts.toml)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SPHINX_FAULTS))
+def test_a_broken_source_is_reported_with_file_and_line(book, case):
+    lines, offset, words = SPHINX_FAULTS[case]
+    path = book / "chapter.rst"
+    line = insert(path, lines) + offset
+    warnings = warnings_of(book)
+    assert re.search(rf"^{re.escape(str(path))}:{line}: (WARNING|ERROR): .*{re.escape(words)}", warnings, re.MULTILINE), warnings

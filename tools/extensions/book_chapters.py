@@ -34,7 +34,7 @@ from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-REFERENCE_DIRECTIVES = re.compile(r"^\.\.\s+(glossary|bibliography|downloads)\s*::", re.M)
+REFERENCE_DIRECTIVES = re.compile(r"^\.\.\s+(glossary|bibliography|downloads)\s*::", re.MULTILINE)
 LAST_LINE = ".. footbibliography::"
 ENV_KEY = "book_chapters"  # {docname: what the checks need}, on the environment
 

@@ -15,7 +15,9 @@ fails the build, with the file and line, on:
   ``:url:`` option: the build makes no network requests;
 * ``raw`` (the directive, or a role based on it): the book has no raw
   markup, and raw output bypasses every check of what is published;
-* ``only``: every edition shows the same content, checked in all three.
+* ``only``: every edition shows the same content, checked in all three;
+* a citation key that no ``.bib`` file defines (sphinxcontrib-bibtex names
+  the line of the ``.. footbibliography::`` instead).
 
 Each refused directive is also turned into a comment before docutils
 parses the text (``source-read`` and ``include-read`` let an extension edit
@@ -30,6 +32,7 @@ refusing (a refused directive quoted inside a literal block fails too).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -40,8 +43,10 @@ logger = logging.getLogger(__name__)
 
 DIRECTIVE = re.compile(r"^(\s*)\.\.\s+(?:\|[^|]+\|\s+)?([\w:.-]+)\s*::(.*)$")
 OPTION = re.compile(r"^\s+:([\w-]+):\s*(.*)$")
+CITATION = re.compile(r":(?:foot)?cite(?::\w+)*:`([^`]+)`")
+BIB_KEY = re.compile(r"@\w+\s*\{\s*([^,\s]+)\s*,")
 DOWNLOAD = re.compile(r":download:`(?:[^`<]*<([^`>]+)>|([^`<]+))`")
-URI_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
+URI_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 FILE_ARGUMENT = {"include", "literalinclude", "image", "figure"}
 REFUSED = {
     "raw": "the raw directive is refused: the book has no raw markup, and raw output "
@@ -81,8 +86,13 @@ class Source:
                             "the book inserts only files from inside source/")
 
     def scan(self) -> None:
+        keys = bib_keys(self.app)
         for number, line in enumerate(self.lines, 1):
             self.directive_line = 0
+            for m in CITATION.finditer(line):
+                for key in (k.strip() for k in m.group(1).split(",")):
+                    if keys is not None and key not in keys:
+                        self.warn(number, f"unknown citation key {key!r}: no .bib file defines it")
             for m in DOWNLOAD.finditer(line):
                 self.check_path(number, ":download:", m.group(1) or m.group(2))
             m = DIRECTIVE.match(line)
@@ -129,6 +139,21 @@ class Source:
                 return
             if m := OPTION.match(line):
                 yield number, m.group(1).lower(), m.group(2)
+
+
+def bib_keys(app) -> set[str] | None:
+    """The keys of the .bib files; None when the project has none.
+
+    sphinxcontrib-bibtex reports an unknown ``:footcite:`` key at the line of
+    the ``.. footbibliography::`` that follows it, not at the citation.
+    """
+    files = tuple(Path(app.confdir, f) for f in getattr(app.config, "bibtex_bibfiles", []))
+    return _keys(tuple((f, f.stat().st_mtime_ns) for f in files if f.is_file())) if files else None
+
+
+@functools.cache
+def _keys(files: tuple[tuple[Path, int], ...]) -> set[str]:
+    return {k for f, _ in files for k in BIB_KEY.findall(f.read_text("utf-8", "replace"))}
 
 
 def check(source: Source, content: list[str]) -> None:

@@ -24,11 +24,11 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives, roles
-from sphinx.util import logging
-from sphinx.util.docutils import SphinxDirective, SphinxRole
 
 # load_facts is re-exported: tools/plainlanguage.py, book_figures.py and the tests use it.
 from facts_schema import FactsError, load_facts
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective, SphinxRole
 
 logger = logging.getLogger(__name__)
 
