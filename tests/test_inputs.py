@@ -247,6 +247,9 @@ INSERTIONS = {
     "download": (["Get :download:`the file <../../secret.txt>`.", ""], 0,
                  ":download: '../../secret.txt' resolves to {outside}, outside source/: "
                  "the book inserts only files from inside source/"),
+    "literalinclude diff": ([".. literalinclude:: /_includes/note.rst", "   :diff: ../../secret.txt", ""], 1,
+                            "literalinclude :diff: '../../secret.txt' resolves to {outside}, outside source/: "
+                            "the book inserts only files from inside source/"),
     "standard include": ([".. include:: <isonum.txt>", ""], 0,
                          "include <isonum.txt>: docutils' standard includes are outside source/; "
                          "the book inserts only its own files"),
@@ -398,3 +401,19 @@ def test_a_broken_source_is_reported_with_file_and_line(book, case):
     line = insert(path, lines) + offset
     warnings = warnings_of(book)
     assert re.search(rf"^{re.escape(str(path))}:{line}: (WARNING|ERROR): .*{re.escape(words)}", warnings, re.MULTILINE), warnings
+
+
+def test_a_link_in_source_to_a_file_outside_fails(book, outside):
+    link = book / "passwd.rst"
+    link.symlink_to(outside)
+    warnings = warnings_of(book)
+    assert (f"{link}:1: WARNING: a link to {outside}, outside source/: the book reads only its own files "
+            "[book.source]") in warnings, warnings
+
+
+def test_an_unknown_fact_in_an_include_names_the_include(book):
+    note = book / "_includes" / "note.rst"
+    line = insert(note, ["", "The dose is :fact:`no-such-fact`."], before_last=False) + 1
+    warnings = warnings_of(book)
+    assert (f"{note}:{line}: WARNING: unknown fact id 'no-such-fact' (known ids are in _data/facts.toml) "
+            "[facts]") in warnings, warnings

@@ -8,7 +8,8 @@ source (each document, and each file it includes) before docutils does and
 fails the build, with the file and line, on:
 
 * a file inserted from outside ``source/``: ``include``, ``literalinclude``,
-  any ``:file:`` option (``csv-table``), ``image``/``figure``, the
+  any ``:file:`` option (``csv-table``), ``literalinclude :diff:``,
+  ``image``/``figure``, the
   ``:download:`` role; also through a symbolic link, and docutils' standard
   ``<...>`` includes;
 * an image from another host (``http://...``, any URI scheme), and any
@@ -109,8 +110,8 @@ class Source:
             for offset, option, value in self.options(number, len(m.group(1))):
                 if option == "url":
                     self.warn(offset, f"{name} :url: is refused: the build makes no network requests")
-                elif option == "file" and name not in REFUSED:
-                    self.check_path(offset, f"{name} :file:", value)
+                elif option in ("file", "diff") and name not in REFUSED:  # diff: literalinclude
+                    self.check_path(offset, f"{name} :{option}:", value)
 
     def neutralised(self, text: str) -> str:
         """The text with each refused directive turned into a comment, lines kept."""

@@ -16,6 +16,9 @@ Three faults that Sphinx reports badly or not at all:
 * A ``.bib`` syntax error is reported by pybtex as "line 11", of whichever of
   the five files; here each file is parsed on its own first and named.
 
+And a symbolic link inside ``source/`` to anything outside it is refused:
+Sphinx would read it as one of the book's own files.
+
 Every check runs when the builder starts (before sphinxcontrib-bibtex reads
 the bibliography), on every build, incremental or not.
 """
@@ -78,8 +81,22 @@ def source_files(app) -> list[Path]:
     return files
 
 
+def check_links(app) -> None:
+    """A link inside source/ to a file or folder outside it would be read as the book's own."""
+    srcdir = os.path.realpath(app.srcdir)
+    for folder, dirs, names in os.walk(app.srcdir):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in dirs + names:
+            path = Path(folder) / name
+            real = os.path.realpath(path)
+            if path.is_symlink() and not Path(real).is_relative_to(srcdir):
+                logger.warning("a link to %s, outside source/: the book reads only its own files",
+                               real, location=f"{path}:1", type="book", subtype="source")
+
+
 def check_sources(app) -> None:
     """builder-inited: UTF-8 and no hidden characters in any file; .bib syntax per file."""
+    check_links(app)
     undecodable = False
     for path in source_files(app):
         for line, message in text_problems(path.read_bytes()):
