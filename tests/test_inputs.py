@@ -417,3 +417,12 @@ def test_an_unknown_fact_in_an_include_names_the_include(book):
     warnings = warnings_of(book)
     assert (f"{note}:{line}: WARNING: unknown fact id 'no-such-fact' (known ids are in _data/facts.toml) "
             "[facts]") in warnings, warnings
+
+
+def test_the_build_script_can_check_the_facts_once_before_building(book):
+    """facts_schema.check_project: for tools/build.py, before its four processes start."""
+    from facts_schema import check_project
+
+    assert check_project(book.parent) == []
+    line, message = fact_fault(book, "a boolean dose")
+    assert check_project(book.parent) == [f"source/_data/facts.toml:{line}: {message}"]

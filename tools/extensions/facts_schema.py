@@ -219,3 +219,26 @@ def load_facts(path: Path, display: str | None = None, cite_keys: set[str] | Non
     if errors:
         raise FactsError(errors)
     return facts
+
+
+def check_project(root: Path, facts_file: str = "source/_data/facts.toml") -> list[str]:
+    """The errors of a project's facts file, one line each; [] if it is valid.
+
+    For ``tools/build.py``: run once before the figures are drawn and the
+    three Sphinx builds start, so that each error is printed once, not by
+    each of four processes.
+    """
+    try:
+        load_facts(Path(root) / facts_file, display=facts_file)
+    except FactsError as exc:
+        return exc.errors
+    return []
+
+
+if __name__ == "__main__":
+    import sys
+
+    # python tools/extensions/facts_schema.py [ROOT]: check the facts file, print its errors
+    problems = check_project(Path(sys.argv[1] if len(sys.argv) > 1 else "."))
+    print(*problems, sep="\n", file=sys.stderr)
+    sys.exit(1 if problems else 0)
