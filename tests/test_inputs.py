@@ -426,3 +426,19 @@ def test_the_build_script_can_check_the_facts_once_before_building(book):
     assert check_project(book.parent) == []
     line, message = fact_fault(book, "a boolean dose")
     assert check_project(book.parent) == [f"source/_data/facts.toml:{line}: {message}"]
+
+
+def test_the_chapter_rules_hold_when_sphinx_reads_in_parallel(book):
+    """book_chapters.py claims parallel_read_safe: its records merge back from each process."""
+    for n in range(6):  # Sphinx reads in parallel from more than five documents
+        chapter_with(book, f"Chapter {n}\n=========\n\nSome words.\n", name=f"new{n}")
+    app = SphinxTestApp("dummy", srcdir=book, builddir=book.parent / "_build", freshenv=True, parallel=2)
+    try:
+        app.build()
+        warnings = strip_escape_sequences(app.warning.getvalue())
+        assert "waiting for workers" in app.status.getvalue()  # it did read in parallel
+    finally:
+        app.cleanup()
+    for n in range(6):
+        assert f"chapter 'new{n}' has no review date" in warnings, warnings
+    assert warnings.count("[book.chapter]") == 6 * 4, warnings
