@@ -66,6 +66,7 @@ def check_doctree(app, doctree: nodes.document, docname: str) -> None:
         cmap = charset(font)
         seen = set()
         for ch in str(text):
+            # format and control characters draw nothing; book_sources.py refuses them
             if ch in seen or ch.isspace() or unicodedata.category(ch) in {"Cc", "Cf"}:
                 continue
             seen.add(ch)

@@ -7,49 +7,32 @@ this extension renders the value, its unit and a citation of its source
 (through sphinxcontrib-bibtex's ``footcite:p`` role), the same way in every
 output format because it produces only standard docutils nodes.
 
-An unknown id is reported with the file and line, which fails the build
-under ``-W``.  Every document that uses a fact depends on the data file, so
+The whole file is validated against its schema (``facts_schema.py``) when
+the builder starts, before anything is read or drawn: an invalid value
+stops the build with one line per error naming the file, the line and the
+fact id.  An unknown id in the text is reported with the file and line,
+which fails the build under ``-W``.  Every document that uses a fact depends on the data file, so
 editing a value rebuilds the pages that show it.
 """
 
 from __future__ import annotations
 
-import tomllib
+import functools
+import os
+import re
 from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives, roles
+
+# load_facts is re-exported: tools/plainlanguage.py, book_figures.py and the tests use it.
+from facts_schema import FactsError, load_facts
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, SphinxRole
 
 logger = logging.getLogger(__name__)
 
-REQUIRED = ("label", "cite", "section")
-
-
-def load_facts(path: Path) -> dict[str, dict]:
-    """Read and check the facts file; raise ValueError on a malformed entry.
-
-    A fact with ``derived_from`` is arithmetic on another fact (for example
-    steady state = five half-lives): its low/high are computed here, so it
-    can never drift from the value it comes from.
-    """
-    with open(path, "rb") as f:
-        facts = tomllib.load(f)
-    for fid, fact in facts.items():
-        if "derived_from" in fact:
-            base = facts[fact["derived_from"]]
-            factor = fact.get("multiple", 1) / fact.get("divisor", 1)
-            fact["low"] = round(base["low"] * factor)
-            fact["high"] = round(base["high"] * factor)
-            fact.setdefault("cite", base["cite"])
-            fact.setdefault("section", base["section"])
-        missing = [k for k in REQUIRED if k not in fact]
-        has_value = ("text" in fact or "value" in fact or ("low" in fact and "high" in fact)
-                     or ("drug" in fact and "placebo" in fact))
-        if missing or not has_value:
-            raise ValueError(f"{path}: fact {fid!r} lacks {missing or 'a value'}")
-    return facts
+BIB_KEY = re.compile(r"@\w+\s*\{\s*([^,\s]+)\s*,")
 
 
 def _num(x) -> str:
@@ -80,13 +63,44 @@ def facts_path(env) -> Path:
     return Path(env.srcdir) / env.config.facts_file
 
 
+def display_path(app, path: Path) -> str:
+    """The path as a maintainer writes it, from the folder that holds the
+    source folder: ``source/_data/facts.toml``."""
+    top = Path(app.srcdir).parent
+    return os.path.relpath(path, top) if path.is_relative_to(top) else str(path)
+
+
+@functools.cache
+def _load(path: Path, mtime_ns: int) -> dict[str, dict]:
+    return load_facts(path)
+
+
 def get_facts(env) -> dict[str, dict]:
+    """The facts, read once per process and again whenever the file changes.
+
+    Cached in the module, not on the environment: nothing of it is pickled.
+    """
     path = facts_path(env)
-    cache = getattr(env, "_facts_cache", None)
-    mtime = path.stat().st_mtime_ns
-    if cache is None or cache[0] != mtime:
-        env._facts_cache = (mtime, load_facts(path))
-    return env._facts_cache[1]
+    return _load(path, path.stat().st_mtime_ns)
+
+
+def check_facts(app) -> None:
+    """Validate the whole file before any document is read (builder-inited).
+
+    Each error is one line, ``source/_data/facts.toml:LINE: fact 'id': ...``;
+    then the build stops.  ``SystemExit``, not an exception: Sphinx prints an
+    exception with its version, the extension list and a traceback, and
+    offers no public way to stop with a message alone.
+    """
+    path = facts_path(app.env)
+    bibfiles = [Path(app.confdir) / f for f in getattr(app.config, "bibtex_bibfiles", [])]
+    keys = {k for f in bibfiles if f.is_file() for k in BIB_KEY.findall(f.read_text("utf-8", "replace"))}
+    try:
+        load_facts(path, display=display_path(app, path), cite_keys=keys if bibfiles else None)
+    except FactsError as exc:
+        for name, line, message in exc.problems:
+            logger.error(message, location=f"{name}:{line}", type="facts")
+        raise SystemExit(1) from None
 
 
 class FactRole(SphinxRole):
@@ -174,6 +188,8 @@ def _table(title: str, rows: list[list[str]], widths: list[int]) -> nodes.table:
 
 def setup(app):
     app.add_config_value("facts_file", "_data/facts.toml", "env", types=[str])
+    # first: before book_figures draws from the facts
+    app.connect("builder-inited", check_facts, priority=100)
     app.add_role("fact", FactRole())
     app.add_directive("half-lives-table", HalfLivesTable)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

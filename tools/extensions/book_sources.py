@@ -1,0 +1,144 @@
+"""Every file the build reads is UTF-8 text with nothing hidden in it.
+
+Three faults that Sphinx reports badly or not at all:
+
+* An invisible character changes what a reader sees: ``Take at most
+  \\u202e01 mg\\u202c a day`` shows "gm 10" in the HTML and "10 mg" in the
+  PDF.  Bidirectional controls, zero-width characters, other Unicode format
+  characters, control characters and line separators are not needed by this
+  book; each one fails the build with its file, line and code point.  (A
+  leading byte-order mark is allowed: Sphinx and tomllib ignore it.  Add a
+  character to ``ALLOWED`` if the book ever needs one.)  The same rule runs
+  on the resolved doctrees, for characters that markup such as ``..
+  unicode::`` inserts.
+* A chapter that is not UTF-8 stops Sphinx with a byte offset and a
+  traceback; here it is one line with the file and line.
+* A ``.bib`` syntax error is reported by pybtex as "line 11", of whichever of
+  the five files; here each file is parsed on its own first and named.
+
+And a symbolic link inside ``source/`` to anything outside it is refused:
+Sphinx would read it as one of the book's own files.
+
+Every check runs when the builder starts (before sphinxcontrib-bibtex reads
+the bibliography), on every build, incremental or not.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+# The files a build of this book reads as text (besides conf.py and tools/).
+TEXT_SUFFIXES = {".rst", ".txt", ".toml", ".bib", ".csv", ".json", ".html", ".css", ".js", ".svg"}
+SKIP_DIRS = {"_generated"}  # drawn by book_figures.py from facts.toml, which is checked
+REFUSED_CATEGORIES = {"Cf", "Cc", "Co", "Zl", "Zp"}  # format, control, private use, separators
+ALLOWED = {"\t", "\n", "\r"}
+
+
+def refused(ch: str) -> bool:
+    return ch not in ALLOWED and unicodedata.category(ch) in REFUSED_CATEGORIES
+
+
+def describe(ch: str) -> str:
+    return f"U+{ord(ch):04X} {unicodedata.name(ch, 'control character')}"
+
+
+def text_problems(data: bytes) -> list[tuple[int, str]]:
+    """(line, message) for each fault of one file's bytes; the first bad byte ends the scan."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return [(line, f"not UTF-8: byte {data[exc.start]:#04x} at column {column}; "
+                       "save the file as UTF-8")]
+    text = text.removeprefix("\ufeff")
+    found = []
+    for number, line in enumerate(text.split("\n"), 1):
+        for column, ch in enumerate(line.removesuffix("\r"), 1):
+            if refused(ch):
+                found.append((number, f"invisible character {describe(ch)} at column {column}: "
+                                      "it can change what a reader sees; delete it"))
+    return found
+
+
+def source_files(app) -> list[Path]:
+    files = []
+    for folder, dirs, names in os.walk(app.srcdir):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+        files += [Path(folder) / n for n in sorted(names) if Path(n).suffix in TEXT_SUFFIXES]
+    srcdir = Path(app.srcdir).resolve()
+    for bib in getattr(app.config, "bibtex_bibfiles", []):
+        path = Path(app.confdir, bib)
+        if path.is_file() and not path.resolve().is_relative_to(srcdir):
+            files.append(path)
+    return files
+
+
+def check_links(app) -> None:
+    """A link inside source/ to a file or folder outside it would be read as the book's own."""
+    srcdir = os.path.realpath(app.srcdir)
+    for folder, dirs, names in os.walk(app.srcdir):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in dirs + names:
+            path = Path(folder) / name
+            real = os.path.realpath(path)
+            if path.is_symlink() and not Path(real).is_relative_to(srcdir):
+                logger.warning("a link to %s, outside source/: the book reads only its own files",
+                               real, location=f"{path}:1", type="book", subtype="source")
+
+
+def check_sources(app) -> None:
+    """builder-inited: UTF-8 and no hidden characters in any file; .bib syntax per file."""
+    check_links(app)
+    undecodable = False
+    for path in source_files(app):
+        for line, message in text_problems(path.read_bytes()):
+            undecodable |= message.startswith("not UTF-8")
+            logger.warning(message, location=f"{path}:{line}", type="book", subtype="source")
+    bad_bib = [bib for bib in getattr(app.config, "bibtex_bibfiles", [])
+               if not check_bibfile(Path(app.confdir, bib))]
+    if undecodable or bad_bib:
+        # Sphinx and pybtex would stop with a traceback (and a byte offset, or
+        # a line of no named file).  SystemExit: Sphinx has no public way to
+        # stop a build with the message alone.
+        raise SystemExit(1)
+
+
+def check_bibfile(path: Path) -> bool:
+    """Parse one .bib file alone, so that a syntax error names it; False on an error."""
+    if not path.is_file():
+        return True  # sphinxcontrib-bibtex reports a missing file itself
+    from pybtex.database.input.bibtex import Parser
+    from pybtex.scanner import PybtexSyntaxError
+
+    try:
+        Parser(encoding="utf-8").parse_file(path)
+    except PybtexSyntaxError as exc:
+        # pybtex's own message, without the line it names: the location says it
+        why = str(exc).replace(f" in line {exc.lineno}", "", 1)
+        logger.warning(why, location=f"{path}:{exc.lineno}", type="book", subtype="bibtex")
+        return False
+    return True
+
+
+def check_doctree(app, doctree: nodes.document) -> None:
+    """doctree-read: characters that markup inserted (``.. unicode::``, substitutions)."""
+    for text in doctree.findall(nodes.Text):
+        for ch in dict.fromkeys(str(text)):
+            if refused(ch):
+                logger.warning("invisible character %s in the text: it can change what a reader "
+                               "sees; delete it (or the markup that inserts it)", describe(ch),
+                               location=text.parent, type="book", subtype="source")
+
+
+def setup(app):
+    app.connect("builder-inited", check_sources, priority=50)  # before facts and bibtex
+    app.connect("doctree-read", check_doctree)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
