@@ -62,6 +62,11 @@ rst_epilog = """
 .. |fda-1088| replace:: `1-800-FDA-1088 <tel:+18003321088>`__
 """
 
+# Every chapter has a label, a review date and its closing source list
+# (book_chapters.py); clinical ones also open with a "Key points" box.
+# These are not clinical chapters: help, front matter and method.
+book_chapters_without_key_points = ["help", "questions", "about", "key-facts", "sourcing"]
+
 # -- Citations (sphinxcontrib-bibtex) ------------------------------------------
 
 # Paths are relative to this file. One .bib file per chapter keeps merges clean.
