@@ -32,6 +32,7 @@ extensions = [
     "sphinxcontrib.bibtex",
     # local extensions, in tools/extensions/
     "book_epub",
+    "book_epub_layout",
     "book_figures",
     "book_glyphs",
     "book_html",

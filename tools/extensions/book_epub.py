@@ -14,8 +14,6 @@ Stock Sphinx 9 writes an EPUB that EPUBCheck and Ace flag (see
   RSC-017), so the ``role="list"`` around them holds list items (Ace and axe:
   aria-required-children), and lets long note back-link lists wrap: both
   come from the HTML edition's translator (book_html.py);
-* writes a table cell's only paragraph without ``<p>``, which MuPDF 1.21
-  cannot lay out (every cell of a row drawn over the first);
 * marks footnote references ``epub:type="noteref"`` and footnotes
   ``epub:type="footnote"`` next to their DPUB-ARIA roles, so reading systems
   open a note as a pop-up and Ace finds role and type matching;
@@ -43,7 +41,6 @@ from zipfile import ZIP_DEFLATED, ZIP_STORED, ZipFile, ZipInfo
 
 from book_html import BookHTMLTranslator
 from book_markup import replace_once
-from docutils import nodes
 from sphinx.builders.epub3 import Epub3Builder
 from sphinx.errors import ExtensionError
 
@@ -77,24 +74,8 @@ def accessibility_metadata(summary: str) -> str:
     return "\n    ".join(lines)
 
 
-def alone_in_cell(node) -> bool:
-    """A paragraph that is the whole content of a table cell, with no id or class."""
-    return (isinstance(node.parent, nodes.entry) and len(node.parent) == 1
-            and not node["ids"] and not node["classes"])
-
-
 class BookEpubTranslator(BookHTMLTranslator):
     """The HTML edition's translator (book_html.py), with EPUB note semantics."""
-
-    # MuPDF 1.21 (SumatraPDF, mutool) sets every cell of a row on top of the
-    # first one when cells hold a <p>: a cell's only paragraph is written bare.
-    def visit_paragraph(self, node):
-        if not alone_in_cell(node):
-            super().visit_paragraph(node)
-
-    def depart_paragraph(self, node):
-        if not alone_in_cell(node):
-            super().depart_paragraph(node)
 
     def visit_footnote(self, node):
         super().visit_footnote(node)
