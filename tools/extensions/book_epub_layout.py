@@ -1,4 +1,5 @@
-"""The EPUB laid out for a 6-inch screen: tables as labelled lists, URLs that break.
+"""The EPUB laid out for a 6-inch screen: tables as labelled lists, URLs that break,
+warning titles that cannot be left alone at the foot of a page.
 
 In the EPUB, every table becomes a labelled list: one entry per row.
 
@@ -19,11 +20,18 @@ header cells that carry ``scope``, book_html.py).  The table's ids move to the
 list, so "Table 3" references still land on it, and its number and caption
 head the list.
 
-A URL shown as a note's link text ("https://dailymed.nlm.nih.gov/...
+A URL or DOI shown as a note's link text ("https://dailymed.nlm.nih.gov/...
 setid=cfa0d79a-843c-4b88-95a1-e9511d649ca1") has no space to break at: MuPDF
 cut "5a1-" off at the page edge at 16 pt.  A zero-width space after each
 ``/ ? & = -`` lets it break there (MuPDF 1.21 to 1.28 ignore ``<wbr>`` and
 ``overflow-wrap``); the link's target is unchanged.
+
+A warning box's title ("Get help now", "Danger") was a paragraph of its own,
+and MuPDF keeps no paragraph with the next (it ignores ``page-break-after:
+avoid``, and 1.28 ignores ``display: inline`` on it): the title ended a
+page, the 911 text began the next.  In the EPUB the title of a warning box
+runs in, in bold, at the start of the box's first paragraph ("Get help now:
+Call 911 at once ..."), so the two are on one line.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ from __future__ import annotations
 import re
 
 from docutils import nodes
+from sphinx.locale import admonitionlabels
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
 
@@ -61,13 +70,22 @@ class TablesAsLabelledLists(SphinxPostTransform):
         for table in list(self.document.findall(nodes.table)):
             group = next(table.findall(nodes.tgroup))
             head = next(group.findall(nodes.thead), None)
-            headers = [e.astext() for e in next(head.findall(nodes.row))] if head is not None else []
+            headers, header_notes = [], []
+            if head is not None:
+                for entry in next(head.findall(nodes.row)):
+                    notes = list(entry.findall(nodes.footnote_reference))
+                    for note in notes:  # cited once, after the caption, not in every row's label
+                        note.parent.remove(note)
+                    header_notes.extend(notes)
+                    headers.append(" ".join(entry.astext().split()))
             body = next(group.findall(nodes.tbody))
             box = nodes.container(classes=["table-list"], ids=table["ids"])
             title = next(iter(table.findall(nodes.title)), None)
-            if title is not None:
+            if title is not None or header_notes:
                 caption = nodes.paragraph(classes=["table-list-title"])
-                caption += nodes.strong("", self.table_number(table), *title.children)
+                caption += nodes.strong("", self.table_number(table), *(title.children if title else []))
+                for note in header_notes:
+                    caption += [nodes.Text(" "), note]
                 box += caption
             entries = nodes.definition_list()
             for row in body.findall(nodes.row):
@@ -91,24 +109,65 @@ class TablesAsLabelledLists(SphinxPostTransform):
             table.replace_self(box)
 
 
-URL_BREAKS = re.compile(r"([/?&=-]+)(?=[^/?&=-])")
+URL_BREAKS = re.compile(r"([/?&=._-]+)(?=[^/?&=._-])")
 
 
 class BreakableURLs(SphinxPostTransform):
-    """Let a link whose text is its own URL break after / ? & = and -."""
+    """Let a link whose text is a URL or a DOI ("doi:10.1080/14740338.2018.1429403")
+    break after / ? & = . _ and -."""
 
     default_priority = 400
     builders = ("epub",)
 
     def run(self) -> None:
         for ref in self.document.findall(nodes.reference):
-            uri = ref.get("refuri", "")
-            if "://" in uri and len(ref.children) == 1 and isinstance(ref[0], nodes.Text) \
-                    and ref.astext() == uri:
-                ref[0] = nodes.Text(URL_BREAKS.sub("\\1\u200b", uri))
+            if "refuri" not in ref or len(ref.children) != 1 or not isinstance(ref[0], nodes.Text):
+                continue
+            text = ref.astext()
+            if len(text) > 20 and not any(c.isspace() for c in text):
+                ref[0] = nodes.Text(URL_BREAKS.sub("\\1\u200b", text))
+
+
+# A warning this short fits on half a 6-inch page at 12 pt: it starts a new
+# page rather than be split (MuPDF honours page-break-before, not -inside).
+SHORT_BOX_WORDS = 60
+WARNING_BOXES = {"danger", "warning", "caution", "important", "attention", "get-help"}
+
+
+class RunInWarningTitles(SphinxPostTransform):
+    """Move a warning box's title into its first paragraph, as a bold run-in heading."""
+
+    default_priority = 400
+    builders = ("epub",)
+
+    def run(self) -> None:
+        for box in list(self.document.findall(nodes.Admonition)):
+            classes = set(box["classes"]) | {box.tagname}
+            if not classes & WARNING_BOXES:
+                continue
+            title = box[0] if isinstance(box[0], nodes.title) else None
+            body = box[1:] if title is not None else box[0:]
+            if not body or not isinstance(body[0], nodes.paragraph):
+                continue
+            if title is None:  # .. danger:: and friends: Sphinx writes the label as the title
+                text = admonitionlabels.get(box.tagname, box.tagname.title())
+                title_children = [nodes.Text(text)]
+                generic = nodes.admonition("", *box.children, classes=[box.tagname, *box["classes"]],
+                                           ids=box["ids"])
+                box.replace_self(generic)
+                box = generic
+            else:
+                title_children = list(title.children)
+                box.remove(title)
+            if len(box.astext().split()) <= SHORT_BOX_WORDS:
+                box["classes"].append("keep-whole")
+            first = box[0]
+            first.insert(0, nodes.strong("", "", *title_children, nodes.Text(": "),
+                                         classes=["admonition-title"]))
 
 
 def setup(app):
     app.add_post_transform(TablesAsLabelledLists)
+    app.add_post_transform(RunInWarningTitles)
     app.add_post_transform(BreakableURLs)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
