@@ -28,7 +28,9 @@ on it):
   aria-required-children), so entries are written as ``role="listitem"``;
 * a source cited 96 times got the back-links "(1,2,3,...,96)" with no place
   to break the line: the note number links back to the first citation only;
-* header cells carry ``scope`` (screen readers, PDF/UA);
+* header cells carry ``scope`` (screen readers, PDF/UA), and body cells a
+  ``data-label`` with their column's header, so that on a phone each row
+  stacks as a labelled list (book.css) instead of squeezing four columns;
 * docutils' own viewport meta is left out: the theme writes one.
 """
 
@@ -106,10 +108,29 @@ class BookHTMLTranslator(HTML5Translator):
 
     def visit_entry(self, node):
         super().visit_entry(node)
+        where = "BookHTMLTranslator.visit_entry"
+        column = node.parent.index(node)
+        if isinstance(node.parent.parent, nodes.thead):
+            self._book_headers = getattr(self, "_book_headers", {})
+            self._book_headers[column] = header_text(node)
+        elif column < len(getattr(self, "_book_headers", {})):
+            # On a phone each row stacks, each cell labelled with its header (book.css).
+            label = self.attval(self._book_headers[column])
+            tag = "<th" if self.body[-1].startswith("<th") else "<td"
+            self.body[-1] = replace_once(self.body[-1], tag, f'{tag} data-label="{label}"', where)
         if self.body[-1].startswith("<th"):
             scope = "col" if isinstance(node.parent.parent, nodes.thead) else "row"
-            self.body[-1] = replace_once(self.body[-1], "<th", f'<th scope="{scope}"',
-                                         "BookHTMLTranslator.visit_entry")
+            self.body[-1] = replace_once(self.body[-1], "<th", f'<th scope="{scope}"', where)
+
+    def visit_table(self, node):
+        self._book_headers = {}
+        super().visit_table(node)
+
+
+def header_text(entry) -> str:
+    """A header cell's words without its note marks ("Risk [18]" labels a cell "Risk")."""
+    return " ".join("".join(t.astext() for t in entry.findall(nodes.Text)
+                            if not isinstance(t.parent, nodes.footnote_reference)).split())
 
 
 def downloads_folder(config, confdir: Path) -> Path | None:
@@ -226,10 +247,16 @@ def compact_icons(html: str) -> str:
     return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
 
 
+def template_replace_once(html: str, anchor: str, replacement: str) -> str:
+    """Jinja filter for source/_templates/page.html: replace_once, naming the template."""
+    return replace_once(html, anchor, replacement, "source/_templates/page.html")
+
+
 def add_template_filters(app) -> None:
     environment = getattr(getattr(app.builder, "templates", None), "environment", None)
     if environment is not None:
         environment.filters["book_compact_icons"] = compact_icons
+        environment.filters["book_replace_once"] = template_replace_once
 
 
 def page_context(app, pagename, templatename, context, doctree) -> None:
