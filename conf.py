@@ -38,6 +38,7 @@ extensions = [
     "book_html",
     "book_latex",
     "book_meta",
+    "book_units",
     "facts",
     "pybtex_cache",
     "template_cache",
