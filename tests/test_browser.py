@@ -10,6 +10,7 @@ phone-width layout, and screenshots for a human to look at
 from __future__ import annotations
 
 import functools
+import re
 import http.server
 import io
 import threading
@@ -361,3 +362,39 @@ def test_the_menu_button_has_a_name(chromium, site):
         return icon.getAttribute('role') === 'img' ? icon.getAttribute('aria-label') : ''; }""")
     context.close()
     assert name, "the menu button has no accessible name"
+
+
+def test_on_this_page_is_on_screen_at_1280px(chromium, site):
+    context = new_context(chromium, site, viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(site + "cautions.html")
+    box = page.evaluate("""() => { const r = document.querySelector('.toc-drawer').getBoundingClientRect();
+        const links = document.querySelectorAll('.toc-drawer a.reference').length;
+        return [r.left, r.right, r.width, links]; }""")
+    context.close()
+    left, right, width, links = box
+    assert links > 3, f"the 'On this page' list has {links} links"
+    assert width > 150 and left >= 0 and right <= DESKTOP["width"], f"'On this page' at x {left:.0f} to {right:.0f}"
+
+
+def test_every_page_links_to_the_index(chromium, site, page_names):
+    context = new_context(chromium, site, viewport=PHONE)
+    page = context.new_page()
+    missing = []
+    for name in page_names:
+        if name == "genindex.html":
+            continue  # the Index itself
+        page.goto(site + name)
+        if not page.evaluate("""() => [...document.querySelectorAll('a')].some(a =>
+                a.getAttribute('href') && a.getAttribute('href').endsWith('genindex.html')
+                && a.textContent.trim() === 'Index')"""):
+            missing.append(name)
+    context.close()
+    assert not missing, f"no link to the Index on {missing}"
+
+
+def test_glossary_terms_and_definitions_do_not_run_together(book):
+    """The search page's summaries use each page's text: "dependenceThe" before."""
+    html = (book.html / "glossary.html").read_text()
+    joined = re.findall(r"</dt><dd>", html)
+    assert "<dt" in html and not joined, f"{len(joined)} glossary terms run into their definitions"

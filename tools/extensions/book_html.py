@@ -31,7 +31,9 @@ on it):
 * header cells carry ``scope`` (screen readers, PDF/UA), and body cells a
   ``data-label`` with their column's header, so that on a phone each row
   stacks as a labelled list (book.css) instead of squeezing four columns;
-* docutils' own viewport meta is left out: the theme writes one.
+* docutils' own viewport meta is left out: the theme writes one;
+* a glossary term and its definition are apart in the page's text
+  (search summaries read "dependenceThe" before).
 """
 
 from __future__ import annotations
@@ -121,6 +123,14 @@ class BookHTMLTranslator(HTML5Translator):
         if self.body[-1].startswith("<th"):
             scope = "col" if isinstance(node.parent.parent, nodes.thead) else "row"
             self.body[-1] = replace_once(self.body[-1], "<th", f'<th scope="{scope}"', where)
+
+    def depart_term(self, node):
+        # "dependence</dt><dd>The ..." read as one word, "dependenceThe", in the
+        # search page's summaries (they use the text of the page): a line break
+        # between the term and its definition keeps them apart and looks the same.
+        super().depart_term(node)
+        if self.body[-1].endswith("</dt>"):
+            self.body.append("\n")
 
     def visit_table(self, node):
         self._book_headers = {}
