@@ -163,7 +163,10 @@ def test_navigation_goes_two_levels_deep(package):
     """epub_tocdepth 2: chapters and their sections, no deeper."""
     nav = ET.fromstring(package["nav.xhtml"])
     toc = next(n for n in nav.iter(f"{XHTML}nav") if n.get(EPUB_TYPE) == "toc")
-    depth = lambda el: max((depth(c) + (c.tag == f"{XHTML}ol") for c in el), default=0)  # noqa: E731
+
+    def depth(el) -> int:
+        return max((depth(c) + (c.tag == f"{XHTML}ol") for c in el), default=0)
+
     assert depth(toc) == 2, f"the contents go {depth(toc)} levels deep"
 
 

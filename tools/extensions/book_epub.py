@@ -1,7 +1,8 @@
 """An EPUB 3 builder that passes EPUBCheck 5.3 and Ace by DAISY, reproducibly.
 
-Stock Sphinx 9 writes an EPUB that EPUBCheck and Ace flag (see
-``../shared/reference/toolchain-notes.md``).  This module replaces the
+Stock Sphinx 9 writes an EPUB that EPUBCheck 5.3 and Ace by DAISY flag
+(missing accessibility metadata, no ``lang`` on content documents, no
+``role="doc-toc"``, deprecated ``doc-biblioentry``).  This module replaces the
 ``epub`` builder with a subclass that:
 
 * adds the EPUB Accessibility 1.1 package metadata (schema:accessMode,
