@@ -33,6 +33,7 @@ extensions = [
     # local extensions, in tools/extensions/
     "book_chapters",
     "book_epub",
+    "book_epub_layout",
     "book_figures",
     "book_glyphs",
     "book_html",
@@ -40,6 +41,7 @@ extensions = [
     "book_latex",
     "book_meta",
     "book_sources",
+    "book_units",
     "facts",
     "pybtex_cache",
     "template_cache",
@@ -132,8 +134,19 @@ html_theme_path = ["tools/themes"]
 epub_cover = ("_static/cover.png", "epub-cover.html")
 epub_show_urls = "no"
 epub_tocdepth = 2
-# The HTML edition's favicon and copy-button icons: nothing in the EPUB uses them.
-epub_exclude_files = ["_static/book.css.map", "_static/favicon.svg", "_static/check-solid.svg", "_static/copy-button.svg"]
+# The reader opens the book on "Get help now" (book_epub.py), then the title page.
+epub_first_page = "help"
+epub_guide = (("toc", "index.xhtml", "Table of Contents"),)
+# E-readers search the text; an index of "[1]" links that MuPDF sets on top of itself does not help.
+epub_use_index = False
+# The HTML edition's assets: nothing in the EPUB uses them (its pages link
+# only book-epub.css, tools/themes/book_epub/layout.html).
+epub_exclude_files = [
+    "_static/book.css", "_static/book.css.map", "_static/favicon.svg",
+    "_static/check-solid.svg", "_static/copy-button.svg", "_static/copybutton.css",
+    "_static/pygments.css", "_static/basic.css", "_static/epub.css",
+    "_static/file.png", "_static/minus.png", "_static/plus.png",
+]
 epub_accessibility_summary = BOOK["accessibility_summary"]
 
 # -- Options for LaTeX (PDF) output ----------------------------------------------

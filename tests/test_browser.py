@@ -10,6 +10,7 @@ phone-width layout, and screenshots for a human to look at
 from __future__ import annotations
 
 import functools
+import re
 import http.server
 import io
 import threading
@@ -263,3 +264,137 @@ def test_screenshots(chromium, site, book, scheme, viewport):
             mean = ImageStat.Stat(grey).mean[0]
             assert (mean > 128) == (scheme == "light"), f"{path.name}: mean grey {mean:.0f}"
     context.close()
+
+
+# -- reading on a phone and a desktop ------------------------------------------------
+
+SMALL_PHONE = {"width": 320, "height": 640}
+
+
+def contrast(a, b) -> float:
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def rgb(css: str) -> tuple:
+    return tuple(int(v) for v in css[css.index("(") + 1:css.index(")")].split(",")[:3])
+
+
+def test_phone_numbers_never_break_across_lines(chromium, site, page_names):
+    """At 320 px every tel: link is on one line: a number split over two lines is misdialled."""
+    context = new_context(chromium, site, viewport=SMALL_PHONE)
+    page = context.new_page()
+    broken, seen = [], 0
+    for name in page_names:
+        page.goto(site + name)
+        found = page.evaluate("""() => [...document.querySelectorAll('article a[href^="tel:"]')]
+            .map(a => [a.textContent, new Set([...a.getClientRects()].map(r => Math.round(r.top))).size])""")
+        seen += len(found)
+        broken += [f"{name}: {text!r} on {lines} lines" for text, lines in found if lines != 1]
+    context.close()
+    assert seen > 5, f"only {seen} phone links"
+    assert not broken, "\n".join(broken)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_warning_boxes_are_body_size_and_stand_out(chromium, site, scheme):
+    """Box text at body size (furo: 13 px against 16 px), and the Danger and Get help
+    titles in white on a strong red, in light and in dark (furo's dark Danger bar is brown)."""
+    context = new_context(chromium, site, scheme, viewport=PHONE)
+    page = context.new_page()
+    checked = 0
+    for name in ("help", "key-facts", "cautions"):
+        page.goto(f"{site}{name}.html")
+        found = page.evaluate("""() => {
+            const body = getComputedStyle(document.querySelector('article > section > p')).fontSize;
+            return [...document.querySelectorAll('.admonition.danger, .admonition.get-help')].map(box => {
+                const title = getComputedStyle(box.querySelector('.admonition-title'));
+                const text = box.querySelector('p:not(.admonition-title), li');
+                return {body, text: getComputedStyle(text).fontSize, fg: title.color, bg: title.backgroundColor};
+            });
+        }""")
+        for box in found:
+            checked += 1
+            assert float(box["text"][:-2]) >= float(box["body"][:-2]), f"{name} ({scheme}): box text {box}"
+            ratio = contrast(rgb(box["fg"]), rgb(box["bg"]))
+            assert ratio >= 7, f"{name} ({scheme}): title {box['fg']} on {box['bg']}: contrast {ratio:.1f}"
+            background = rgb(box["bg"])
+            assert background[0] > 2 * max(background[1:]) and background[0] > 120, \
+                f"{name} ({scheme}): the title bar is not a strong red: {box['bg']}"
+    context.close()
+    assert checked >= 3
+
+
+def test_note_marks_are_targets_a_finger_can_tap(chromium, site):
+    """WCAG 2.5.8: each note mark at least 24 x 24 CSS px (furo drew them 8 px high)."""
+    context = new_context(chromium, site, viewport=PHONE)
+    page = context.new_page()
+    page.goto(site + "mechanism.html")
+    sizes = page.evaluate("""() => [...document.querySelectorAll('article a.footnote-reference')]
+        .map(a => { const r = a.getBoundingClientRect(); return [a.textContent, r.width, r.height]; })""")
+    context.close()
+    assert len(sizes) > 20
+    small = [s for s in sizes if s[1] < 24 or s[2] < 24]
+    assert not small, f"{len(small)} note marks smaller than 24 px: {small[:5]}"
+
+
+def test_table_cells_on_a_phone_never_break_inside_a_word(chromium, site, page_names):
+    """overflow-wrap: anywhere broke "Effectiveness" into "Effectivene/ss" with no hyphen."""
+    context = new_context(chromium, site, viewport=PHONE)
+    page = context.new_page()
+    bad = {}
+    for name in page_names:
+        page.goto(site + name)
+        found = page.evaluate("""() => [...document.querySelectorAll('table.docutils td, table.docutils th')]
+            .map(c => getComputedStyle(c)).filter(s => s.overflowWrap === 'anywhere' || s.wordBreak === 'break-all')
+            .length""")
+        if found:
+            bad[name] = found
+    context.close()
+    assert not bad, f"table cells that break anywhere inside a word: {bad}"
+
+
+def test_the_menu_button_has_a_name(chromium, site):
+    context = new_context(chromium, site, viewport=PHONE)
+    page = context.new_page()
+    page.goto(site + "mechanism.html")
+    name = page.evaluate("""() => { const icon = document.querySelector('label.nav-overlay-icon svg');
+        return icon.getAttribute('role') === 'img' ? icon.getAttribute('aria-label') : ''; }""")
+    context.close()
+    assert name, "the menu button has no accessible name"
+
+
+def test_on_this_page_is_on_screen_at_1280px(chromium, site):
+    context = new_context(chromium, site, viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(site + "cautions.html")
+    box = page.evaluate("""() => { const r = document.querySelector('.toc-drawer').getBoundingClientRect();
+        const links = document.querySelectorAll('.toc-drawer a.reference').length;
+        return [r.left, r.right, r.width, links]; }""")
+    context.close()
+    left, right, width, links = box
+    assert links > 3, f"the 'On this page' list has {links} links"
+    assert width > 150 and left >= 0 and right <= DESKTOP["width"], f"'On this page' at x {left:.0f} to {right:.0f}"
+
+
+def test_every_page_links_to_the_index(chromium, site, page_names):
+    context = new_context(chromium, site, viewport=PHONE)
+    page = context.new_page()
+    missing = []
+    for name in page_names:
+        if name == "genindex.html":
+            continue  # the Index itself
+        page.goto(site + name)
+        if not page.evaluate("""() => [...document.querySelectorAll('a')].some(a =>
+                a.getAttribute('href') && a.getAttribute('href').endsWith('genindex.html')
+                && a.textContent.trim() === 'Index')"""):
+            missing.append(name)
+    context.close()
+    assert not missing, f"no link to the Index on {missing}"
+
+
+def test_glossary_terms_and_definitions_do_not_run_together(book):
+    """The search page's summaries use each page's text: "dependenceThe" before."""
+    html = (book.html / "glossary.html").read_text()
+    joined = re.findall(r"</dt><dd>", html)
+    assert "<dt" in html and not joined, f"{len(joined)} glossary terms run into their definitions"

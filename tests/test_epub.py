@@ -110,3 +110,78 @@ def test_epub_navigation_lists_every_chapter(package):
     for doc in toctree_docs():
         assert f'href="{doc}.xhtml"' in nav, doc
         assert doc_title(doc) in nav.replace("&amp;", "&"), doc
+
+
+XHTML = "{http://www.w3.org/1999/xhtml}"
+EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+
+
+def content_documents(package):
+    return {name: data for name, data in package.items() if name.endswith(".xhtml")}
+
+
+def test_every_content_document_declares_utf8(package):
+    """Without the XML declaration Send-to-Kindle assumes another encoding and garbles quotes."""
+    docs = content_documents(package)
+    assert len(docs) > 10
+    wrong = [name for name, data in docs.items() if not data.startswith(b'<?xml version="1.0" encoding="utf-8"?>')]
+    assert not wrong, f"no utf-8 XML declaration: {wrong}"
+
+
+def test_every_content_document_has_at_most_one_viewport(package):
+    many = {name: data.count(b'name="viewport"') for name, data in content_documents(package).items()
+            if data.count(b'name="viewport"') > 1}
+    assert not many, many
+
+
+def test_every_file_in_the_package_is_used(package):
+    """No copy-button CSS, code colours, basic.css or plus/minus/file icons the book never shows."""
+    opf = ET.fromstring(package["content.opf"])
+    items = [item.get("href") for item in opf.iter(f"{OPF}item")]
+    referenced = set()
+    for name, data in package.items():
+        if name.endswith((".xhtml", ".css", ".opf", ".ncx")):
+            text = data.decode()
+            referenced |= {href for href in items if href.rsplit("/", 1)[-1] in text and href != name}
+    unused = [href for href in items if href not in referenced and not href.endswith(("nav.xhtml", "toc.ncx"))]
+    assert not unused, f"in the package, used by nothing: {unused}"
+    for stray in ("copybutton.css", "pygments.css", "basic.css", "plus.png", "minus.png", "file.png"):
+        assert f"_static/{stray}" not in package
+
+
+def test_navigation_has_landmarks_for_cover_contents_and_body(package):
+    nav = ET.fromstring(package["nav.xhtml"])
+    landmarks = next((n for n in nav.iter(f"{XHTML}nav") if n.get(EPUB_TYPE) == "landmarks"), None)
+    assert landmarks is not None, "nav.xhtml has no landmarks"
+    marks = {a.get(EPUB_TYPE): a.get("href") for a in landmarks.iter(f"{XHTML}a")}
+    assert marks == {"cover": "epub-cover.xhtml", "toc": "index.xhtml", "bodymatter": "help.xhtml"}, marks
+    for href in marks.values():
+        assert href in package
+
+
+def test_navigation_goes_two_levels_deep(package):
+    """epub_tocdepth 2: chapters and their sections, no deeper."""
+    nav = ET.fromstring(package["nav.xhtml"])
+    toc = next(n for n in nav.iter(f"{XHTML}nav") if n.get(EPUB_TYPE) == "toc")
+
+    def depth(el) -> int:
+        return max((depth(c) + (c.tag == f"{XHTML}ol") for c in el), default=0)
+
+    assert depth(toc) == 2, f"the contents go {depth(toc)} levels deep"
+
+
+def test_the_epub_has_no_index_of_bracketed_links(package):
+    """E-readers search; the index ("[1]" links laid on top of each other in MuPDF) is left out."""
+    assert "genindex.xhtml" not in package
+    opf = package["content.opf"].decode()
+    assert "genindex" not in opf
+
+
+def test_numbers_and_their_units_never_part(package):
+    """A no-break space between a number and its unit: "0.5 mg" never splits as "0.5 / mg"."""
+    units = r"(?:mg|mcg|µg|g|mL|ml|kg|hours?|days?|weeks?|months?|years?|minutes?|%)"
+    split = []
+    for name, data in content_documents(package).items():
+        body = re.sub(r"(?s)<head>.*?</head>|<[^>]+>", "", data.decode())
+        split += [f"{name}: {m.group(0)!r}" for m in re.finditer(rf"\b\d+(?:\.\d+)? {units}\b", body)]
+    assert not split, f"{len(split)} numbers with a breakable space before their unit: {split[:10]}"

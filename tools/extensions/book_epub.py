@@ -1,7 +1,8 @@
 """An EPUB 3 builder that passes EPUBCheck 5.3 and Ace by DAISY, reproducibly.
 
-Stock Sphinx 9 writes an EPUB that EPUBCheck and Ace flag (see
-``../shared/reference/toolchain-notes.md``).  This module replaces the
+Stock Sphinx 9 writes an EPUB that EPUBCheck 5.3 and Ace by DAISY flag
+(missing accessibility metadata, no ``lang`` on content documents, no
+``role="doc-toc"``, deprecated ``doc-biblioentry``).  This module replaces the
 ``epub`` builder with a subclass that:
 
 * adds the EPUB Accessibility 1.1 package metadata (schema:accessMode,
@@ -14,11 +15,19 @@ Stock Sphinx 9 writes an EPUB that EPUBCheck and Ace flag (see
   RSC-017), so the ``role="list"`` around them holds list items (Ace and axe:
   aria-required-children), and lets long note back-link lists wrap: both
   come from the HTML edition's translator (book_html.py);
-* writes a table cell's only paragraph without ``<p>``, which MuPDF 1.21
-  cannot lay out (every cell of a row drawn over the first);
 * marks footnote references ``epub:type="noteref"`` and footnotes
   ``epub:type="footnote"`` next to their DPUB-ARIA roles, so reading systems
   open a note as a pop-up and Ace finds role and type matching;
+* puts the "Get help now" page (``epub_first_page``) first after the cover,
+  in the spine, the toc.ncx and the navigation document alike, so a reader
+  in trouble opens the book on it;
+* adds a landmarks navigation (cover, contents, start of the body matter)
+  beside the contents, which reading systems use for "go to beginning";
+* writes note references without docutils' ``brackets`` class: the markup
+  holds "[5]" already, and the stock theme's CSS brackets (or a
+  ``content: none`` to suppress them) were drawn as text by MuPDF
+  ("none[5]none");
+* writes table header cells with ``scope`` (PDF/UA and screen readers);
 * writes the zip with entries in a fixed order and fixed times taken from
   ``SOURCE_DATE_EPOCH`` (never before 1980, which zip cannot store), so two
   builds of the same source give the same bytes.
@@ -32,8 +41,9 @@ import time
 from zipfile import ZIP_DEFLATED, ZIP_STORED, ZipFile, ZipInfo
 
 from book_html import BookHTMLTranslator
-from docutils import nodes
+from book_markup import replace_once
 from sphinx.builders.epub3 import Epub3Builder
+from sphinx.errors import ExtensionError
 
 ZIP_EPOCH_MIN = 315532800  # 1980-01-01T00:00:00Z, the earliest time a zip stores
 
@@ -65,35 +75,23 @@ def accessibility_metadata(summary: str) -> str:
     return "\n    ".join(lines)
 
 
-def alone_in_cell(node) -> bool:
-    """A paragraph that is the whole content of a table cell, with no id or class."""
-    return (isinstance(node.parent, nodes.entry) and len(node.parent) == 1
-            and not node["ids"] and not node["classes"])
-
-
 class BookEpubTranslator(BookHTMLTranslator):
     """The HTML edition's translator (book_html.py), with EPUB note semantics."""
 
-    # MuPDF 1.21 (SumatraPDF, mutool) sets every cell of a row on top of the
-    # first one when cells hold a <p>: a cell's only paragraph is written bare.
-    def visit_paragraph(self, node):
-        if not alone_in_cell(node):
-            super().visit_paragraph(node)
-
-    def depart_paragraph(self, node):
-        if not alone_in_cell(node):
-            super().depart_paragraph(node)
-
     def visit_footnote(self, node):
         super().visit_footnote(node)
-        self.body[-1] = self.body[-1].replace(
-            ' role="doc-footnote"', ' epub:type="footnote" role="doc-footnote"', 1)
+        self.body[-1] = replace_once(self.body[-1], ' role="doc-footnote"',
+                                     ' epub:type="footnote" role="doc-footnote"',
+                                     "BookEpubTranslator.visit_footnote")
 
     def visit_footnote_reference(self, node):
         super().visit_footnote_reference(node)
         # body[-2] is the <a ...> start tag, body[-1] the opening bracket
-        self.body[-2] = self.body[-2].replace(
-            ' role="doc-noteref"', ' epub:type="noteref" role="doc-noteref"', 1)
+        where = "BookEpubTranslator.visit_footnote_reference"
+        tag = replace_once(self.body[-2], ' role="doc-noteref"',
+                           ' epub:type="noteref" role="doc-noteref"', where)
+        self.body[-2] = replace_once(tag, 'class="footnote-reference brackets"',
+                                     'class="footnote-reference"', where)
 
 
 class BookEpubBuilder(Epub3Builder):
@@ -111,22 +109,56 @@ class BookEpubBuilder(Epub3Builder):
             f'lang="{lang}" xml:lang="{lang}">'
         )
 
+    def toc_add_files(self, refnodes: list[dict]) -> None:
+        """The book's pages in reading order, the first page (and its sections) moved to the front.
+
+        Sphinx builds the spine, toc.ncx and nav.xhtml from this list, so all
+        three agree; the root document (title page and contents) follows."""
+        super().toc_add_files(refnodes)
+        first = self.config.epub_first_page
+        if not first:
+            return
+        uri = first + self.out_suffix
+        start = next((i for i, n in enumerate(refnodes) if n["refuri"] == uri), None)
+        if start is None:
+            raise ExtensionError(f"epub_first_page: {first!r} is not in the table of contents")
+        end = start + 1
+        while end < len(refnodes) and refnodes[end]["level"] > refnodes[start]["level"]:
+            end += 1
+        refnodes[:end] = refnodes[start:end] + refnodes[:start]
+
     def build_content(self) -> None:
         super().build_content()
         opf = self.outdir / "content.opf"
         text = opf.read_text(encoding="utf-8")
         summary = self.config.epub_accessibility_summary
-        text = text.replace(
-            "\n  </metadata>", f"\n    {accessibility_metadata(summary)}\n  </metadata>", 1
-        )
+        text = replace_once(text, "\n  </metadata>",
+                            f"\n    {accessibility_metadata(summary)}\n  </metadata>", "content.opf")
         opf.write_text(text, encoding="utf-8")
 
     def build_navigation_doc(self) -> None:
         super().build_navigation_doc()
         nav = self.outdir / "nav.xhtml"
         text = nav.read_text(encoding="utf-8")
-        text = text.replace('<nav epub:type="toc">', '<nav epub:type="toc" role="doc-toc">')
+        text = replace_once(text, '<?xml version="1.0" encoding="UTF-8"?>',
+                            '<?xml version="1.0" encoding="utf-8"?>', "nav.xhtml")
+        text = replace_once(text, '<nav epub:type="toc">',
+                            '<nav epub:type="toc" id="toc" role="doc-toc">', "nav.xhtml")
+        text = replace_once(text, "</nav>", "</nav>\n" + self.landmarks(), "nav.xhtml")
         nav.write_text(text, encoding="utf-8")
+
+    def landmarks(self) -> str:
+        """The landmarks navigation: hidden from the page, read by reading systems."""
+        marks = [("toc", self.config.root_doc + self.out_suffix, "Table of contents")]
+        if self.config.epub_cover and self.config.epub_cover[1]:
+            marks.insert(0, ("cover", self.coverpage_name, "Cover"))
+        if self.config.epub_first_page:
+            marks.append(("bodymatter", self.config.epub_first_page + self.out_suffix,
+                          "Start of the book"))
+        items = "\n".join(f'        <li><a epub:type="{kind}" href="{href}">{html.escape(title)}</a></li>'
+                          for kind, href, title in marks)
+        return (f'    <nav epub:type="landmarks" id="landmarks" hidden="hidden">\n'
+                f"      <h2>Landmarks</h2>\n      <ol>\n{items}\n      </ol>\n    </nav>")
 
     def build_epub(self) -> None:
         outname = self.config.epub_basename + ".epub"
@@ -149,5 +181,7 @@ class BookEpubBuilder(Epub3Builder):
 
 def setup(app):
     app.add_config_value("epub_accessibility_summary", "", "epub", types=[str])
+    # The document a reader sees first after the cover (the root document follows it).
+    app.add_config_value("epub_first_page", "", "epub", types=[str])
     app.add_builder(BookEpubBuilder, override=True)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

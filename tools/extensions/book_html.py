@@ -26,9 +26,14 @@ on it):
   (deprecated in DPUB-ARIA 1.1) inside a ``role="list"`` that then holds no
   list items; axe-core and Ace flag both (aria-deprecated-role,
   aria-required-children), so entries are written as ``role="listitem"``;
-* a source cited 25 times gets the back-links "(1,2,3,...,25)" with no place
-  to break the line: on a phone the chapter's whole column scrolled sideways.
-  A ``<wbr />`` after each comma lets the list wrap and looks the same.
+* a source cited 96 times got the back-links "(1,2,3,...,96)" with no place
+  to break the line: the note number links back to the first citation only;
+* header cells carry ``scope`` (screen readers, PDF/UA), and body cells a
+  ``data-label`` with their column's header, so that on a phone each row
+  stacks as a labelled list (book.css) instead of squeezing four columns;
+* docutils' own viewport meta is left out: the theme writes one;
+* a glossary term and its definition are apart in the page's text
+  (search summaries read "dependenceThe" before).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ import shutil
 from pathlib import Path
 
 from docutils import nodes
+from book_markup import replace_once
 from download_sizes import SIZE_PLACEHOLDER, human_size
 from sphinx.errors import SphinxError
 from sphinx.util import logging
@@ -53,45 +59,88 @@ KINDS = (("pdf", "PDF", "for printing and reading on a computer"),
 # docutils wraps each bracket of a note number in <span class="fn-bracket">
 # for styling that neither furo nor Sphinx's basic theme uses: a chapter's
 # 100-odd brackets cost 4 KB of every page.  Plain brackets look the same.
-FN_BRACKETS = (('<span class="fn-bracket">[</span>', "["), ('<span class="fn-bracket">]</span>', "]"))
+OPEN_BRACKET, CLOSE_BRACKET = '<span class="fn-bracket">[</span>', '<span class="fn-bracket">]</span>'
+# docutils' own viewport meta: the theme's layout writes one already.
+DOCUTILS_VIEWPORT = "<meta name=\"viewport\""
 
 
 class BookHTMLTranslator(HTML5Translator):
-    """HTML5 translator: a bibliography of list items, note back-links that wrap,
-    plain brackets around note numbers."""
+    """HTML5 translator: a bibliography of list items, one back-link per note,
+    plain brackets around note numbers, header cells with a scope, one viewport meta."""
 
-    def _plain_brackets(self, start: int) -> None:
-        for i in range(start, len(self.body)):
-            if 'class="fn-bracket"' in self.body[i]:
-                for span, bracket in FN_BRACKETS:
-                    self.body[i] = self.body[i].replace(span, bracket)
+    def __init__(self, document, builder):
+        super().__init__(document, builder)
+        self.meta = [m for m in self.meta if not m.startswith(DOCUTILS_VIEWPORT)]
+
+    def _plain(self, index: int, span: str, bracket: str, where: str) -> None:
+        self.body[index] = replace_once(self.body[index], span, bracket, where)
 
     def visit_citation(self, node):
         super().visit_citation(node)
-        self.body[-1] = self.body[-1].replace(' role="doc-biblioentry"', ' role="listitem"')
+        self.body[-1] = replace_once(self.body[-1], ' role="doc-biblioentry"', ' role="listitem"',
+                                     "BookHTMLTranslator.visit_citation")
+
+    def visit_footnote(self, node):
+        # A source cited 96 times got 96 back-links, "(1,2,...,96)": a run
+        # that cannot break on an e-reader and fills lines on a phone.  The
+        # note number links back to the first place the source is cited; the
+        # reading system's or browser's Back returns to any other.
+        if len(node["backrefs"]) > 1:
+            node["backrefs"] = node["backrefs"][:1]
+        super().visit_footnote(node)
 
     def visit_footnote_reference(self, node):
-        start = len(self.body)
         super().visit_footnote_reference(node)
-        self._plain_brackets(start)
+        self._plain(-1, OPEN_BRACKET, "[", "BookHTMLTranslator.visit_footnote_reference")
 
     def depart_footnote_reference(self, node):
-        start = len(self.body)
         super().depart_footnote_reference(node)
-        self._plain_brackets(start)
+        self._plain(-2, CLOSE_BRACKET, "]", "BookHTMLTranslator.depart_footnote_reference")
 
     def visit_label(self, node):
         start = len(self.body)
         super().visit_label(node)
-        self._plain_brackets(start)
+        self._plain(start + 1, OPEN_BRACKET, "[", "BookHTMLTranslator.visit_label")
 
     def depart_label(self, node):
         start = len(self.body)
         super().depart_label(node)
-        self._plain_brackets(start)
-        for i in range(start, len(self.body)):
-            if self.body[i].startswith('<span class="backrefs">'):
-                self.body[i] = self.body[i].replace("</a>,<a ", "</a>,<wbr /><a ")
+        at = next((i for i in range(start, len(self.body)) if CLOSE_BRACKET in self.body[i]), start)
+        self._plain(at, CLOSE_BRACKET, "]", "BookHTMLTranslator.depart_label")
+
+    def visit_entry(self, node):
+        super().visit_entry(node)
+        where = "BookHTMLTranslator.visit_entry"
+        column = node.parent.index(node)
+        if isinstance(node.parent.parent, nodes.thead):
+            self._book_headers = getattr(self, "_book_headers", {})
+            self._book_headers[column] = header_text(node)
+        elif column < len(getattr(self, "_book_headers", {})):
+            # On a phone each row stacks, each cell labelled with its header (book.css).
+            label = self.attval(self._book_headers[column])
+            tag = "<th" if self.body[-1].startswith("<th") else "<td"
+            self.body[-1] = replace_once(self.body[-1], tag, f'{tag} data-label="{label}"', where)
+        if self.body[-1].startswith("<th"):
+            scope = "col" if isinstance(node.parent.parent, nodes.thead) else "row"
+            self.body[-1] = replace_once(self.body[-1], "<th", f'<th scope="{scope}"', where)
+
+    def depart_term(self, node):
+        # "dependence</dt><dd>The ..." read as one word, "dependenceThe", in the
+        # search page's summaries (they use the text of the page): a line break
+        # between the term and its definition keeps them apart and looks the same.
+        super().depart_term(node)
+        if self.body[-1].endswith("</dt>"):
+            self.body.append("\n")
+
+    def visit_table(self, node):
+        self._book_headers = {}
+        super().visit_table(node)
+
+
+def header_text(entry) -> str:
+    """A header cell's words without its note marks ("Risk [18]" labels a cell "Risk")."""
+    return " ".join("".join(t.astext() for t in entry.findall(nodes.Text)
+                            if not isinstance(t.parent, nodes.footnote_reference)).split())
 
 
 def downloads_folder(config, confdir: Path) -> Path | None:
@@ -208,10 +257,16 @@ def compact_icons(html: str) -> str:
     return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
 
 
+def template_replace_once(html: str, anchor: str, replacement: str) -> str:
+    """Jinja filter for source/_templates/page.html: replace_once, naming the template."""
+    return replace_once(html, anchor, replacement, "source/_templates/page.html")
+
+
 def add_template_filters(app) -> None:
     environment = getattr(getattr(app.builder, "templates", None), "environment", None)
     if environment is not None:
         environment.filters["book_compact_icons"] = compact_icons
+        environment.filters["book_replace_once"] = template_replace_once
 
 
 def page_context(app, pagename, templatename, context, doctree) -> None:
