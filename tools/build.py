@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -141,25 +140,22 @@ def check_epub(epub: Path, env: dict) -> None:
                     print(f"epubcheck: {line}", file=sys.stderr)
 
 
-MISSING_CHAR = re.compile(r"^Missing character: There is no (.+?) in font (.+?)!", re.M)
+PDF_EDITIONS = ("letter", "6in", "large-print")  # tools/print_pdf.py
 
 
-def build_pdf(root: Path, work: Path, env: dict) -> Path:
-    out, doctrees = work / "latex", work / "doctrees" / "latex"
-    sphinx(root, "latex", out, doctrees, env)
-    name = book_meta(root)["basename"]
-    log = out / "latexmk.out"
-    try:
-        run(["make", "-C", str(out), "all-pdf", "LATEXMKOPTS=-silent -interaction=nonstopmode -halt-on-error"],
-            "latexmk (xelatex)", env, log=log)
-    finally:
-        texlog = out / f"{name}.log"
-        if texlog.exists():
-            missing = MISSING_CHAR.findall(texlog.read_text(errors="replace"))
-            if missing:
-                details = "; ".join(f"{c} in {f}" for c, f in sorted(set(missing)))
-                raise BuildError(f"the PDF font lacks characters ({details}): see {texlog}")
-    return out / f"{name}.pdf"
+def build_pdf(root: Path, work: Path, env: dict, editions=PDF_EDITIONS) -> list[Path]:
+    """The print document (Sphinx's print builder, book_print.py), then each PDF
+    edition laid out by WeasyPrint in a process of its own, side by side;
+    print_pdf.py fails on a font that is not the book's or a .notdef glyph."""
+    out, doctrees = work / "print", work / "doctrees" / "print"
+    sphinx(root, "print", out, doctrees, env)
+    name, pdfs = book_meta(root)["basename"], work / "pdf"
+    def edition(ed: str) -> Path:
+        run([sys.executable, str(root / "tools" / "print_pdf.py"), str(out / "index.html"), str(pdfs),
+             name, ed, "--source", str(root / "source")], f"the {ed} PDF (WeasyPrint)", env)
+        return pdfs / (f"{name}.pdf" if ed == "letter" else f"{name}-{ed}.pdf")
+    with ThreadPoolExecutor(max_workers=len(editions)) as pool:
+        return list(pool.map(edition, editions))
 
 
 # Beside the EPUB and PDF builds, the HTML build runs at a lower priority: it
@@ -266,11 +262,12 @@ def build_book(root: Path, published: Path, work: Path, env: dict) -> None:
                 errors.append(f"{fmt}: {exc}")
     if errors:
         raise BuildError("; ".join(errors))
-    for fmt in ("EPUB", "PDF"):
-        shutil.copyfile(outputs[fmt], stage / outputs[fmt].name)
+    shipped = [*outputs["PDF"], outputs["EPUB"]]
+    for f in shipped:
+        shutil.copyfile(f, stage / f.name)
     # .buildinfo is Sphinx's own bookkeeping (it hashes the absolute download path): not for readers.
     shutil.copytree(outputs["HTML"], stage / "html", ignore=shutil.ignore_patterns(".doctrees", ".buildinfo"))
-    ship_downloads(root, stage / "html", [stage / outputs[fmt].name for fmt in ("PDF", "EPUB")])
+    ship_downloads(root, stage / "html", [stage / f.name for f in shipped])
     html_zip(stage / "html", stage / f"{name}-html.zip", env)
     published.parent.mkdir(parents=True, exist_ok=True)
     publish(stage, published)
@@ -303,7 +300,7 @@ def main(argv=None) -> int:
         elif args.target == "epub":
             print(f"EPUB in {build_epub(root, work, env)} (EPUBCheck: 0 errors, 0 warnings)")
         else:
-            print(f"PDF in {build_pdf(root, work, env)}")
+            print("PDF in " + ", ".join(map(str, build_pdf(root, work, env))))
     except BuildError as exc:
         where = "build/ is unchanged" if args.target == "book" else "nothing published"
         print(f"\nBUILD FAILED: {exc}\n({where}; the messages above name the file and line)", file=sys.stderr)

@@ -1,0 +1,164 @@
+"""The print document: the whole book as one plain HTML page, for WeasyPrint.
+
+The PDF editions are made from this page and one print stylesheet
+(``tools/themes/book_print/static/print.css``) by ``tools/print_pdf.py``.
+furo's page is the wrong input: WeasyPrint took 138 s to lay out one of its
+pages, against about 10 s for the whole book from plain markup.
+
+The ``print`` builder is Sphinx's ``singlehtml`` with three differences:
+
+* its own theme (``book_print``, set the way Sphinx's EPUB builder sets
+  ``epub_theme``) and page template (``print-book.html``): a cover, the
+  chapters, an index with page numbers and a last page that says where the
+  newest edition lives;
+* the chapters are the top level of the page (each chapter title an ``h1``,
+  its sections ``h2`` and ``h3``), not inside the home page, whose own prose
+  is written for the website; a "Contents" chapter follows "Get help now";
+* adjacent note marks never merge: the brackets docutils writes around note
+  numbers are left out, and the stylesheet sets the marks as superscripts
+  with ", " between neighbours ("1, 3", not "13").
+
+Every character of the print document is checked against the font that will
+set it (book_glyphs.charset), so a missing glyph fails the build with the
+source file and line; print_pdf.py checks the PDF itself afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.builders.singlehtml import SingleFileHTMLBuilder
+from sphinx.environment.adapters.indexentries import IndexEntries
+from sphinx.environment.adapters.toctree import global_toctree_for_doc
+from sphinx.util import logging
+
+from book_html import BookHTMLTranslator
+
+logger = logging.getLogger(__name__)
+
+PRINT_THEME = "book_print"
+PAGE_TEMPLATE = "print-book.html"
+BRACKETS = re.compile(r"^\[|\]$")
+
+
+class BookPrintTranslator(BookHTMLTranslator):
+    """Note marks without brackets, so neighbours can be separated by the stylesheet;
+    table header cells with a scope (PDF/UA: every TH needs one)."""
+
+    def visit_footnote_reference(self, node):
+        start = len(self.body)
+        super().visit_footnote_reference(node)
+        self._no_brackets(start)
+
+    def depart_footnote_reference(self, node):
+        start = len(self.body)
+        super().depart_footnote_reference(node)
+        self._no_brackets(start)
+
+    def _no_brackets(self, start: int) -> None:
+        for i in range(start, len(self.body)):
+            self.body[i] = self.body[i].replace("[", "").replace("]", "")
+
+    def visit_entry(self, node):
+        start = len(self.body)
+        super().visit_entry(node)
+        for i in range(start, len(self.body)):
+            if self.body[i].startswith("<th") and "scope=" not in self.body[i]:
+                scope = "col" if isinstance(node.parent.parent, nodes.thead) else "row"
+                self.body[i] = self.body[i].replace("<th", f'<th scope="{scope}"', 1)
+
+
+class PrintBuilder(SingleFileHTMLBuilder):
+    """One HTML page for print, in the book_print theme."""
+
+    name = "print"
+    epilog = "The print document is in %(outdir)s."
+    default_translator_class = BookPrintTranslator
+    search = False
+
+    def get_theme_config(self):
+        return PRINT_THEME, {}
+
+    def assemble_doctree(self) -> nodes.document:
+        tree = super().assemble_doctree()
+        chapters = [n for n in tree.findall(addnodes.start_of_file)
+                    if not any(isinstance(p, addnodes.start_of_file) for p in _ancestors(n.parent))]
+        if len(chapters) < 2:
+            raise RuntimeError("the print document found no chapters in the root toctree")
+        tree.clear()
+        tree += chapters[0]
+        tree += self._contents_chapter()
+        tree.extend(chapters[1:])
+        for ref in tree.findall(nodes.reference):
+            # "#document-cautions#cautions": a section of another chapter.  On one
+            # page the anchor alone is the address (what singlehtml's deprecated
+            # fix_refuris did).
+            uri = ref.get("refuri", "")
+            if uri.startswith("#") and uri.count("#") > 1:
+                ref["refuri"] = "#" + uri.rpartition("#")[2]
+        return tree
+
+    def _contents_chapter(self) -> nodes.section:
+        toc = global_toctree_for_doc(self.env, self.config.root_doc, self, tags=self.tags,
+                                     collapse=False, maxdepth=2, titles_only=True)
+        section = nodes.section(ids=["print-contents"], classes=["print-contents"])
+        section += nodes.title(text="Contents")
+        section += toc
+        return section
+
+    def handle_page(self, pagename, addctx, templatename="page.html", *args, **kwargs):
+        if templatename == "page.html":
+            templatename = PAGE_TEMPLATE
+            addctx = {**addctx, "print_index": self._index(), "book": self.config.book_print_meta}
+        return super().handle_page(pagename, addctx, templatename, *args, **kwargs)
+
+    def _index(self) -> list:
+        """Sphinx's general index, each link reduced to its anchor on this page."""
+        groups = IndexEntries(self.env).create_index(self)
+        out = []
+        for letter, entries in groups:
+            rows = []
+            for term, (links, subitems, _key) in entries:
+                rows.append({"term": term, "links": [_anchor(uri) for _main, uri in links],
+                             "sub": [(sub, [_anchor(uri) for _m, uri in sublinks])
+                                     for sub, sublinks in subitems]})
+            out.append((letter, rows))
+        return out
+
+
+def _anchor(uri: str) -> str:
+    return "#" + uri.rpartition("#")[2]
+
+
+def _ancestors(node):
+    while node is not None:
+        yield node
+        node = node.parent
+
+
+def check_print_glyphs(app, doctree, docname) -> None:
+    """Every character of the print document in the font that sets it, with file and line."""
+    if app.builder.name != "print":
+        return
+    from book_glyphs import charset, font_for
+
+    for text in doctree.findall(nodes.Text):
+        font = font_for(text)
+        cmap = charset(font)
+        for ch in set(str(text)):
+            if ch.isspace() or unicodedata.category(ch) in {"Cc", "Cf"} or ord(ch) in cmap:
+                continue
+            logger.warning("character %r (U+%04X %s) is missing from the print font %s",
+                           ch, ord(ch), unicodedata.name(ch, "?"), font,
+                           location=text.parent, type="glyph")
+
+
+def setup(app):
+    app.setup_extension("book_html")
+    app.add_config_value("book_print_meta", {}, "html", types=[dict])
+    app.add_builder(PrintBuilder)
+    app.connect("doctree-resolved", check_print_glyphs)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
