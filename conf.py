@@ -31,6 +31,7 @@ extensions = [
     "sphinx_copybutton",
     "sphinxcontrib.bibtex",
     # local extensions, in tools/extensions/
+    "book_downloads",
     "book_epub",
     "book_figures",
     "book_glyphs",
@@ -89,7 +90,7 @@ html_theme_options = {
     "navigation_with_keys": True,
     "top_of_page_buttons": [],
 }
-# The PDF and EPUB of this edition, shipped with the site (book_html.py);
+# The PDFs and the EPUB of this edition, shipped with the site (book_downloads.py);
 # the build script points this at the freshly built files.
 book_downloads_dir = "build"
 html_sidebars = {

@@ -208,7 +208,7 @@ def ship_downloads(root: Path, html: Path, files: list[Path]) -> None:
     from download_sizes import ship_downloads as ship
 
     try:
-        ship(html, files)
+        ship(html, files, pending=(f"{book_meta(root)['basename']}-html.zip",))
     except ShippingError as exc:
         raise BuildError(str(exc)) from exc
 
@@ -268,7 +268,11 @@ def build_book(root: Path, published: Path, work: Path, env: dict) -> None:
     # .buildinfo is Sphinx's own bookkeeping (it hashes the absolute download path): not for readers.
     shutil.copytree(outputs["HTML"], stage / "html", ignore=shutil.ignore_patterns(".doctrees", ".buildinfo"))
     ship_downloads(root, stage / "html", [stage / f.name for f in shipped])
-    html_zip(stage / "html", stage / f"{name}-html.zip", env)
+    from download_sizes import ShippingError, ship_html_zip  # on sys.path since ship_downloads
+    try:  # the downloads page gives the zip's own size (a fixed point: download_sizes.py)
+        ship_html_zip(stage / "html", lambda: html_zip(stage / "html", stage / f"{name}-html.zip", env))
+    except ShippingError as exc:
+        raise BuildError(str(exc)) from exc
     published.parent.mkdir(parents=True, exist_ok=True)
     publish(stage, published)
     total = time.monotonic() - t0

@@ -34,10 +34,10 @@ from pathlib import Path
 
 EDITIONS = {
     "letter": ("", "@page { size: letter; } :root { --body-size: 11.5pt; }"),
-    "6in": ("-6in", "@page { size: 90mm 122mm; margin: 9mm 6mm 10mm; } "
-                    ":root { --body-size: 9.5pt; --leading: 1.34; --head-scale: 0.78; }"),
-    "large-print": ("-large-print", "@page { size: letter; margin: 0.8in 0.85in 0.9in; } "
-                                    ":root { --body-size: 17pt; --leading: 1.5; --head-scale: 1.12; }"),
+    "6in": ("-6in", ("@page { size: 90mm 122mm; margin: 9mm 6mm 10mm; } "
+                     ":root { --body-size: 9.5pt; --leading: 1.34; } h1 { font-size: 1.6em; } h2 { font-size: 1.25em; }")),
+    "large-print": ("-large-print", ("@page { size: letter; margin: 0.8in 0.85in 0.9in; } "
+                                     ":root { --body-size: 17pt; --leading: 1.5; } p, li { margin-bottom: 0.7em; }")),
 }
 BOOK_FONTS = ("FreeSerif", "FreeSans", "FreeMono")
 # The figures (book_figures.py) name DejaVu Sans first for the screen; in print
@@ -85,7 +85,7 @@ def render(html: Path, target: Path, edition: str) -> Path:
         stylesheets=stylesheets, pdf_variant="pdf/ua-1")
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
-        stamp = datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
+        stamp = datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
         document.metadata.created = document.metadata.modified = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     identifier = hashlib.sha256(html.read_bytes() + edition.encode()).hexdigest()[:32].encode()
     document.metadata.lang = "en-US"
