@@ -214,22 +214,15 @@ def ship_downloads(root: Path, html: Path, files: list[Path]) -> None:
 
 
 def draw_figures(root: Path, env: dict) -> None:
-    """Draw the figures once, beside the three builds.
-
-    book_figures.py holds a lock per format while it draws, SVG first: the
-    Sphinx processes find it taken, read their sources meanwhile, and wait only
-    before they write.  Without this process each of them would draw its figures.
-    """
-    import runpy
-
-    facts_file = root / "source" / runpy.run_path(str(root / "conf.py"))["facts_file"]
-    run([sys.executable, str(root / "tools" / "extensions" / "book_figures.py"),
-         str(root / "source"), str(facts_file)], "drawing the figures", env)
+    """Draw the figures (SVG, from the facts file) before any Sphinx process starts:
+    every build then finds them complete (figure_drawing.py; fresh ones are kept)."""
+    run([sys.executable, str(root / "tools" / "extensions" / "figure_drawing.py"), str(root / "source")],
+        "drawing the figures", env)
 
 
 def build_book(root: Path, published: Path, work: Path, env: dict) -> None:
-    """All three formats as three processes side by side, with the figures drawn
-    by a fourth (draw_figures).
+    """All three formats as three processes side by side, once the figures are
+    drawn (draw_figures).
 
     The HTML build does not wait for the other two: its pages hold placeholders
     for the sizes of the PDF and EPUB.  Once both are built and checked, they
@@ -250,9 +243,9 @@ def build_book(root: Path, published: Path, work: Path, env: dict) -> None:
 
     errors = []
     outputs = {}
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        jobs = {"figures": pool.submit(timed, "figures", draw_figures, root, env),
-                "EPUB": pool.submit(timed, "EPUB", build_epub, root, work, env),
+    timed("figures", draw_figures, root, env)  # a prerequisite of all three builds
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        jobs = {"EPUB": pool.submit(timed, "EPUB", build_epub, root, work, env),
                 "PDF": pool.submit(timed, "PDF", build_pdf, root, work, env),
                 "HTML": pool.submit(timed, "HTML", build_html, root, work, env, downloads=None)}
         for fmt, job in jobs.items():
@@ -277,7 +270,7 @@ def build_book(root: Path, published: Path, work: Path, env: dict) -> None:
     publish(stage, published)
     total = time.monotonic() - t0
     done = ", ".join(f"{fmt} {secs:.1f} s" for fmt, secs in sorted(finished.items(), key=lambda x: x[1]))
-    print(f"book built in {total:.1f} s (three builds and the figures side by side; finished: {done}); "
+    print(f"book built in {total:.1f} s (figures first, then three builds side by side; finished: {done}); "
           f"published in {published}/")
     for p in sorted(published.iterdir()):
         if p.is_file():
