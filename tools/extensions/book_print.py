@@ -28,14 +28,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from book_html import BookHTMLTranslator
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.builders.singlehtml import SingleFileHTMLBuilder
 from sphinx.environment.adapters.indexentries import IndexEntries
 from sphinx.environment.adapters.toctree import global_toctree_for_doc
 from sphinx.util import logging
-
-from book_html import BookHTMLTranslator
 
 logger = logging.getLogger(__name__)
 
