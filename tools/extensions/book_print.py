@@ -15,8 +15,8 @@ The ``print`` builder is Sphinx's ``singlehtml`` with three differences:
   its sections ``h2`` and ``h3``), not inside the home page, whose own prose
   is written for the website; a "Contents" chapter follows "Get help now";
 * adjacent note marks never merge: the brackets docutils writes around note
-  numbers are left out, and the stylesheet sets the marks as superscripts
-  with ", " between neighbours ("1, 3", not "13").
+  numbers are left out, the stylesheet sets the marks as superscripts, and
+  a comma goes between neighbours ("1, 3", not "13").
 
 Every character of the print document is checked against the font that will
 set it (book_glyphs.charset), so a missing glyph fails the build with the
@@ -48,6 +48,11 @@ class BookPrintTranslator(BookHTMLTranslator):
     table header cells with a scope (PDF/UA: every TH needs one)."""
 
     def visit_footnote_reference(self, node):
+        index = node.parent.index(node)
+        if index and isinstance(node.parent[index - 1], nodes.footnote_reference):
+            # two marks side by side ("1, 3"); CSS cannot tell them from two
+            # marks with words between (a + a matches both)
+            self.body.append('<span class="note-sep">,\u2009</span>')
         start = len(self.body)
         super().visit_footnote_reference(node)
         self._no_brackets(start)
