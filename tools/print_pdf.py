@@ -35,7 +35,10 @@ from pathlib import Path
 EDITIONS = {
     "letter": ("", "@page { size: letter; } :root { --body-size: 11.5pt; }"),
     "6in": ("-6in", ("@page { size: 90mm 122mm; margin: 9mm 6mm 10mm; } "
-                     ":root { --body-size: 9.5pt; --leading: 1.34; } h1 { font-size: 1.6em; } h2 { font-size: 1.25em; }")),
+                     ":root { --body-size: 9.5pt; --leading: 1.34; } "
+                     "h1 { font-size: 1.6em; } h2 { font-size: 1.25em; } .print-index { columns: 1; } "
+                     # a box taller than the small page goes on after its heading, not a page later
+                     ".admonition { break-inside: auto; }")),
     "large-print": ("-large-print", ("@page { size: letter; margin: 0.8in 0.85in 0.9in; } "
                                      ":root { --body-size: 17pt; --leading: 1.5; } p, li { margin-bottom: 0.7em; }")),
 }

@@ -108,6 +108,9 @@ class PrintBuilder(SingleFileHTMLBuilder):
     def _contents_chapter(self) -> nodes.section:
         toc = global_toctree_for_doc(self.env, self.config.root_doc, self, tags=self.tags,
                                      collapse=False, maxdepth=2, titles_only=True)
+        index = nodes.list_item("", addnodes.compact_paragraph(
+            "", "", nodes.reference("", "Index", internal=True, refuri="#print-index")), classes=["toctree-l1"])
+        next(toc.findall(nodes.bullet_list)).append(index)
         section = nodes.section(ids=["print-contents"], classes=["print-contents"])
         section += nodes.title(text="Contents")
         section += toc
