@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -18,7 +19,7 @@ import pikepdf
 import pymupdf
 import pytest
 from bs4 import BeautifulSoup
-from conftest import BOOK, NAME, doc_title, need_tool, normalise, toctree_docs
+from conftest import BOOK, NAME, ROOT, doc_title, need_tool, normalise, toctree_docs
 from pypdf import PdfReader
 
 # edition: (file suffix, page width x height in mm (±3), body size range in pt)
@@ -309,3 +310,28 @@ def test_pdf_is_reproducible_metadata(reader):
     """The dates come from SOURCE_DATE_EPOCH or the last commit, not from the clock of the build."""
     created = reader.metadata.get("/CreationDate")
     assert created and created == reader.metadata.get("/ModDate")
+
+
+# -- a character the book's fonts lack fails the build -------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("char", "reason"), [("\u2095", "set in DejaVu"), ("\U0010fffd", ".notdef")])
+def test_a_character_the_books_fonts_lack_fails_with_its_source_line(tmp_path, char, reason):
+    """WeasyPrint sets a character FreeSerif lacks in any installed font that has it
+    (DejaVu Sans has U+2095), or as a .notdef box when none has it: both must fail."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import print_pdf
+
+    (tmp_path / "_static").mkdir()
+    shutil.copy(ROOT / "tools" / "themes" / "book_print" / "static" / "print.css", tmp_path / "_static")
+    html = tmp_path / "index.html"
+    html.write_text(f'<!DOCTYPE html><html lang="en-US"><head><meta charset="utf-8"><title>t</title></head>'
+                    f"<body><main><h1>Title</h1><p>A dose of 5 mg{char} a day.</p></main></body></html>")
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "chapter.rst").write_text(f"Title\n=====\n\nA dose of 5 mg{char} a day.\n")
+    pdf = print_pdf.render(html, tmp_path / "t.pdf", "letter")
+    with pytest.raises(print_pdf.PrintError) as failure:
+        print_pdf.check_fonts(pdf, source)
+    message = str(failure.value)
+    assert f"U+{ord(char):04X}" in message and "source/chapter.rst:4" in message, message
