@@ -107,7 +107,7 @@ class PrintBuilder(SingleFileHTMLBuilder):
 
     def _contents_chapter(self) -> nodes.section:
         toc = global_toctree_for_doc(self.env, self.config.root_doc, self, tags=self.tags,
-                                     collapse=False, maxdepth=2, titles_only=True)
+                                     collapse=False, maxdepth=2)
         index = nodes.list_item("", addnodes.compact_paragraph(
             "", "", nodes.reference("", "Index", internal=True, refuri="#print-index")), classes=["toctree-l1"])
         next(toc.findall(nodes.bullet_list)).append(index)
@@ -125,13 +125,17 @@ class PrintBuilder(SingleFileHTMLBuilder):
     def _index(self) -> list:
         """Sphinx's general index, each link reduced to its anchor on this page."""
         groups = IndexEntries(self.env).create_index(self)
+        order = {doc: i for i, doc in enumerate(self.env.toctree_includes.get(self.config.root_doc, []))}
+
+        def anchors(links) -> list[str]:  # in reading order, so the page numbers ascend
+            uris = [uri for _main, uri in links]
+            uris.sort(key=lambda uri: order.get(uri.partition("#document-")[2].partition("#")[0], len(order)))
+            return [_anchor(uri) for uri in uris]
+
         out = []
         for letter, entries in groups:
-            rows = []
-            for term, (links, subitems, _key) in entries:
-                rows.append({"term": term, "links": [_anchor(uri) for _main, uri in links],
-                             "sub": [(sub, [_anchor(uri) for _m, uri in sublinks])
-                                     for sub, sublinks in subitems]})
+            rows = [{"term": term, "links": anchors(links), "sub": [(sub, anchors(sl)) for sub, sl in subitems]}
+                    for term, (links, subitems, _key) in entries]
             out.append((letter, rows))
         return out
 
