@@ -96,13 +96,15 @@ class PrintBuilder(SingleFileHTMLBuilder):
         tree += chapters[0]
         tree += self._contents_chapter()
         tree.extend(chapters[1:])
+        shared = _unique_ids(chapters)
         for ref in tree.findall(nodes.reference):
             # "#document-cautions#cautions": a section of another chapter.  On one
             # page the anchor alone is the address (what singlehtml's deprecated
-            # fix_refuris did).
+            # fix_refuris did), renamed where two chapters use the same one.
             uri = ref.get("refuri", "")
-            if uri.startswith("#") and uri.count("#") > 1:
-                ref["refuri"] = "#" + uri.rpartition("#")[2]
+            if uri.startswith("#document-") and uri.count("#") > 1:
+                doc, _, anchor = uri[len("#document-"):].partition("#")
+                ref["refuri"] = "#" + (f"{doc}--{anchor}" if anchor in shared else anchor)
         return tree
 
     def _contents_chapter(self) -> nodes.section:
@@ -138,6 +140,34 @@ class PrintBuilder(SingleFileHTMLBuilder):
                     for term, (links, subitems, _key) in entries]
             out.append((letter, rows))
         return out
+
+
+def _unique_ids(chapters) -> set[str]:
+    """Give the ids that several chapters use (each chapter's "panic-disorder"
+    section, its note "footcite-klonopin-label") the chapter's name, so every
+    link, page number and note on the one page goes to its own chapter's.
+    singlehtml leaves them duplicated (see SingleFileHTMLBuilder.assemble_toc_secnumbers)."""
+    seen: dict[str, set[str]] = {}
+    for chapter in chapters:
+        for node in chapter.findall(nodes.Element):
+            for i in node.get("ids", []):
+                seen.setdefault(i, set()).add(chapter["docname"])
+    shared = {i for i, docs in seen.items() if len(docs) > 1}
+    for chapter in chapters:
+        doc = chapter["docname"]
+        for node in chapter.findall(nodes.Element):
+            if "ids" in node:
+                node["ids"] = [f"{doc}--{i}" if i in shared else i for i in node["ids"]]
+            for key in ("refid", "backrefs"):
+                value = node.get(key)
+                if isinstance(value, str) and value in shared:
+                    node[key] = f"{doc}--{value}"
+                elif isinstance(value, list):
+                    node[key] = [f"{doc}--{v}" if v in shared else v for v in value]
+            uri = node.get("refuri", "")
+            if uri.startswith("#") and uri.count("#") == 1 and uri[1:] in shared:
+                node["refuri"] = f"#{doc}--{uri[1:]}"
+    return shared
 
 
 def _anchor(uri: str) -> str:
