@@ -96,7 +96,7 @@ class PrintBuilder(SingleFileHTMLBuilder):
         tree += chapters[0]
         tree += self._contents_chapter()
         tree.extend(chapters[1:])
-        shared = _unique_ids(chapters)
+        shared = self._shared_ids = _unique_ids(chapters)
         for ref in tree.findall(nodes.reference):
             # "#document-cautions#cautions": a section of another chapter.  On one
             # page the anchor alone is the address (what singlehtml's deprecated
@@ -132,7 +132,7 @@ class PrintBuilder(SingleFileHTMLBuilder):
         def anchors(links) -> list[str]:  # in reading order, so the page numbers ascend
             uris = [uri for _main, uri in links]
             uris.sort(key=lambda uri: order.get(uri.partition("#document-")[2].partition("#")[0], len(order)))
-            return [_anchor(uri) for uri in uris]
+            return [_anchor(uri, self._shared_ids) for uri in uris]
 
         out = []
         for letter, entries in groups:
@@ -170,8 +170,10 @@ def _unique_ids(chapters) -> set[str]:
     return shared
 
 
-def _anchor(uri: str) -> str:
-    return "#" + uri.rpartition("#")[2]
+def _anchor(uri: str, shared: set[str]) -> str:
+    """"#document-uses#index-3" -> "#uses--index-3" (a shared id) or "#term-GABA"."""
+    doc, _, anchor = uri.partition("#document-")[2].partition("#")
+    return f"#{doc}--{anchor}" if anchor in shared else f"#{anchor}"
 
 
 def _ancestors(node):
