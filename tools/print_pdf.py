@@ -7,7 +7,7 @@ The print document (``index.html`` of Sphinx's ``print`` builder,
 (``_static/print.css`` beside it) and, after it, a few lines per edition that
 set only its page size and type size (``EDITIONS``):
 
-``letter``       to print at home: US Letter, body 11.5 pt, about 70 characters a line;
+``letter``       to print at home: US Letter, body 12 pt, about 70 characters a line;
 ``6in``          a 6-inch e-reader screen at 1:1: 90 x 122 mm, body 9.5 pt;
 ``large-print``  US Letter, body 17 pt, larger headings, more space between lines.
 
@@ -33,10 +33,10 @@ import unicodedata
 from pathlib import Path
 
 EDITIONS = {
-    "letter": ("", "@page { size: letter; } :root { --body-size: 11.5pt; }"),
+    "letter": ("", "@page { size: letter; } :root { --body-size: 12pt; }"),
     "6in": ("-6in", ("@page { size: 90mm 122mm; margin: 9mm 6mm 10mm; } "
                      ":root { --body-size: 9.5pt; --leading: 1.34; } "
-                     "h1 { font-size: 1.6em; } h2 { font-size: 1.25em; } .print-index { columns: 1; } "
+                     "h1 { font-size: 1.6em; } h2 { font-size: 1.25em; } .print-index-columns { columns: 1; } "
                      # a box taller than the small page goes on after its heading, not a page later
                      ".admonition { break-inside: auto; }")),
     "large-print": ("-large-print", ("@page { size: letter; margin: 0.8in 0.85in 0.9in; } "
