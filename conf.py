@@ -32,14 +32,15 @@ extensions = [
     "sphinxcontrib.bibtex",
     # local extensions, in tools/extensions/
     "book_chapters",
+    "book_downloads",
     "book_epub",
     "book_epub_layout",
     "book_figures",
     "book_glyphs",
     "book_html",
     "book_inputs",
-    "book_latex",
     "book_meta",
+    "book_print",
     "book_sources",
     "book_units",
     "facts",
@@ -99,7 +100,7 @@ html_theme_options = {
     "navigation_with_keys": True,
     "top_of_page_buttons": [],
 }
-# The PDF and EPUB of this edition, shipped with the site (book_html.py);
+# The PDFs and the EPUB of this edition, shipped with the site (book_downloads.py);
 # the build script points this at the freshly built files.
 book_downloads_dir = "build"
 html_sidebars = {
@@ -149,27 +150,9 @@ epub_exclude_files = [
 ]
 epub_accessibility_summary = BOOK["accessibility_summary"]
 
-# -- Options for LaTeX (PDF) output ----------------------------------------------
+# -- Options for the PDF editions (print builder, WeasyPrint) --------------------
 
-latex_engine = "xelatex"  # pdflatex stops at Greek letters and math symbols
-latex_documents = [
-    (root_doc, f"{BOOK['basename']}.tex", BOOK["title"], BOOK["author"], "manual", True),
-]
-latex_show_urls = "no"
-latex_elements = {
-    "papersize": "letterpaper",
-    "pointsize": "11pt",
-    # A screen PDF: no blank pages from a two-sided layout.
-    "classoptions": ",openany,oneside",
-    "releasename": "Edition",
-    # Plain chapter headings: chapters carry titles, not numbers, in every edition.
-    "fncychap": "",
-    "preamble": (ROOT / "tools" / "latex" / "preamble.tex").read_text()
-    + f"\\hypersetup{{pdfsubject={{{BOOK['description_short']}}}, "
-    + f"pdfkeywords={{{BOOK['keywords']}}}, pdflang={{en-US}}}}\n",
-    "sphinxsetup": "TitleColor={rgb}{0,0,0}, InnerLinkColor={rgb}{0.1,0.2,0.5}",
-}
-latex_domain_indices = False
-# makeindex, not xindy: the same index for these ASCII terms, 0.3 s faster
-# (book_latex.py fails the build if a term ever needs xindy).
-latex_use_xindy = False
+# The print document (tools/extensions/book_print.py, theme tools/themes/book_print)
+# reads the book's identity and where readers find the newest edition from book.toml;
+# tools/print_pdf.py lays it out in three editions (Letter, 6-inch, large print).
+book_print_meta = BOOK

@@ -55,15 +55,23 @@ ROWS = {
     "epub": ("EPUB clean, alone (build.py epub, with EPUBCheck)", "s", None),
     "epub_stock": ("EPUB clean, stock baseline (no EPUBCheck)", "s", None),
     "epubcheck": ("EPUBCheck alone (part of the EPUB build)", "s", None),
-    "pdf": ("PDF clean, alone (build.py pdf: latex + latexmk)", "s", None),
-    "pdf_stock": ("PDF clean, stock baseline (latex + latexmk)", "s", None),
-    "latexmk": ("latexmk alone (part of the stock PDF build)", "s", None),
+    "pdf": ("PDF, three editions side by side (build.py pdf)", "s", None),
+    "pdf_letter": ("PDF Letter alone (print builder + WeasyPrint)", "s", None),
+    "pdf_6in": ("PDF 6-inch alone (print builder + WeasyPrint)", "s", None),
+    "pdf_large_print": ("PDF large print alone (print builder + WeasyPrint)", "s", None),
+    "pdf_stock": ("PDF xelatex baseline (old settings, latex + latexmk)", "s", None),
+    "latexmk": ("latexmk alone (part of the xelatex baseline)", "s", None),
+    "pdf_letter_ratio": ("PDF Letter alone / xelatex baseline", "x", 1.5),
+    "pdf_6in_ratio": ("PDF 6-inch alone / xelatex baseline", "x", 1.5),
+    "pdf_large_print_ratio": ("PDF large print alone / xelatex baseline", "x", 1.5),
+    "pdf_three_ratio": ("PDF three side by side / xelatex baseline", "x", 2.0),
     "book": ("all three together (build.py book)", "s", None),
     "book_figures": ("  figures drawn (beside the builds) after", "s", None),
     "book_epub_done": ("  EPUB finished after", "s", None),
     "book_pdf_done": ("  PDF finished after", "s", None),
     "book_html_done": ("  HTML finished after", "s", None),
-    "book_ratio": ("together / slowest format alone", "x", 1.3),
+    "book_ratio": ("together / slowest format alone", "x", None),
+    "book_cpu_ratio": ("together / (its CPU seconds / cores)", "x", 1.15),
     "html_incremental": ("HTML rebuild after editing one chapter", "s", 1.0),
     "html_nochange": ("HTML rebuild, nothing changed", "s", None),
     "epub_size": ("EPUB size", "MB", 2.0),
@@ -104,6 +112,7 @@ def stockify(project: Path, figures_from: Path) -> Path:
     (project / "conf.py").rename(project / "book_conf.py")
     shutil.copy2(HERE / "stock_conf.py", project / "conf.py")
     shutil.copy2(HERE / "stock_standins.py", project / "stock_standins.py")
+    shutil.copy2(HERE / "xelatex_preamble.tex", project / "xelatex_preamble.tex")
     drawn = figures_from / "source" / "_generated"
     if drawn.is_dir():
         shutil.copytree(drawn, project / "source" / "_generated")
@@ -166,6 +175,20 @@ class Bench:
         return took
 
 
+PHASES = re.compile(r"finished: ((?:(?:figures|EPUB|PDF|HTML) [\d.]+ s(?:, )?)+)")
+
+
+def book_phases(log: str) -> dict[str, float] | None:
+    """When each step of tools/build.py book finished, from its summary line
+    ("finished: figures 1.2 s, EPUB 9.3 s, PDF 9.4 s, HTML 10.2 s"); None when
+    the line is missing or names other steps."""
+    m = PHASES.search(log)
+    if not m:
+        return None
+    phases = {name: float(secs) for name, secs in re.findall(r"(\w+) ([\d.]+) s", m.group(1))}
+    return phases if set(phases) == {"figures", "EPUB", "PDF", "HTML"} else None
+
+
 def epubcheck_cmd(epub: Path) -> list:
     sys.path.insert(0, str(ROOT / "tools"))
     from build import epubcheck_command  # exactly the command tools/build.py runs
@@ -180,13 +203,16 @@ def one_repeat(b: Bench, pristine: Path, i: int, with_make_test: bool) -> None:
         singles[fmt] = b.measure(fmt, b.build_py, fresh(pristine, work / f"p-{fmt}"), fmt, f"{fmt}-{i}")
     book = fresh(pristine, work / "p-book")
     together = b.measure("book", b.build_py, book, "book", f"book-{i}")
-    # as tools/build.py book reports them: "finished: figures 1.2 s, EPUB 9.3 s, PDF 9.4 s, HTML 10.2 s"
-    phases = dict(re.findall(r"(figures|EPUB|PDF|HTML) ([\d.]+) s", (b.logs / f"book-{i}.log").read_text()))
     if together:
-        for key, name in (("book_figures", "figures"), ("book_epub_done", "EPUB"),
-                          ("book_pdf_done", "PDF"), ("book_html_done", "HTML")):
-            if name in phases:
-                b.runs[key].append(float(phases[name]))
+        b.runs["book_cpu_ratio"].append(together / (b.cpu["book"][-1] / (os.cpu_count() or 1)))
+        phases = book_phases((b.logs / f"book-{i}.log").read_text())
+        if phases is None:  # the build's summary changed: say so, never skip silently
+            b.errors.append(f"book-{i}: no 'finished: figures ..., EPUB ..., PDF ..., HTML ...' line in the "
+                            "output of tools/build.py book: update book_phases() in benchmarks/bench.py")
+        else:
+            for key, name in (("book_figures", "figures"), ("book_epub_done", "EPUB"),
+                              ("book_pdf_done", "PDF"), ("book_html_done", "HTML")):
+                b.runs[key].append(phases[name])
     if together and all(singles.values()):
         b.runs["book_ratio"].append(together / max(singles.values()))
         print(f"  book_ratio: {b.runs['book_ratio'][-1]:.2f}")
@@ -195,6 +221,13 @@ def one_repeat(b: Bench, pristine: Path, i: int, with_make_test: bool) -> None:
     for fmt, builder in (("html", "html"), ("epub", "epub"), ("pdf", "latex")):
         project = stockify(fresh(pristine, work / f"s-{fmt}"), figures_from=book)
         b.measure(f"{fmt}_stock", b.stock, project, builder, f"stock-{fmt}-{i}")
+    for edition in ("letter", "6in", "large-print"):
+        key = f"pdf_{edition.replace('-', '_')}"
+        alone = b.measure(key, b.pdf_edition, fresh(pristine, work / f"p-{key}"), edition, f"{key}-{i}")
+        if alone and b.runs["pdf_stock"]:
+            b.runs[f"{key}_ratio"].append(alone / b.runs["pdf_stock"][-1])
+    if singles["pdf"] and b.runs["pdf_stock"]:
+        b.runs["pdf_three_ratio"].append(singles["pdf"] / b.runs["pdf_stock"][-1])
     if with_make_test:
         b.measure("make_test", make_test, b, i)
 

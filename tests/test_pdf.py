@@ -1,52 +1,191 @@
-"""The PDF: fonts embedded, an outline of the chapters, metadata, an index, no blank pages."""
+"""The three PDF editions (Letter, 6-inch e-reader, large print): what a reader
+of each gets, on paper, on a small screen and through a screen reader.
+
+Every test runs on each edition.  The structure checks read the PDF's
+structure tree (pikepdf); the layout checks read the laid-out text
+(PyMuPDF), never the stylesheet.
+"""
 
 from __future__ import annotations
 
+import itertools
 import re
+import shutil
+import statistics
 import subprocess
+import sys
 
+import pikepdf
+import pymupdf
 import pytest
+from bs4 import BeautifulSoup
+from conftest import BOOK, NAME, ROOT, doc_title, need_tool, normalise, toctree_docs
 from pypdf import PdfReader
 
-from conftest import BOOK, SOURCE, doc_title, normalise, toctree_docs
+# edition: (file suffix, page width x height in mm (±3), body size range in pt)
+EDITIONS = {
+    "letter": ("", (215.9, 279.4), (11, 12)),
+    "6in": ("-6in", (90, 122), (9, 10.5)),
+    "large-print": ("-large-print", (215.9, 279.4), (16, 19)),
+}
+BOOK_FONTS = ("FreeSerif", "FreeSans", "FreeMono")
+
+
+@pytest.fixture(scope="module", params=sorted(EDITIONS))
+def edition(request, book):
+    suffix, size, body = EDITIONS[request.param]
+    path = book.folder / f"{NAME}{suffix}.pdf"
+    assert path.is_file(), f"{path.name} was not built"
+    return {"name": request.param, "path": path, "size": size, "body": body}
 
 
 @pytest.fixture(scope="module")
-def reader(book):
-    return PdfReader(book.pdf)
+def reader(edition):
+    return PdfReader(edition["path"])
 
 
-def test_pdf_embeds_every_font(book):
-    out = subprocess.run(["pdffonts", str(book.pdf)], capture_output=True, text=True, check=True).stdout
-    rows = out.splitlines()[2:]
-    assert rows, "pdffonts listed no fonts"
-    for row in rows:
-        # columns: name type encoding emb sub uni object ID; "emb" is the 4th from the right
-        assert row.split()[-5] == "yes", f"font not embedded: {row}"
+@pytest.fixture(scope="module")
+def pike(edition):
+    with pikepdf.open(edition["path"]) as pdf:
+        yield pdf
 
 
-def test_pdf_outline_mirrors_the_chapters(reader):
-    top = [item.title for item in reader.outline if not isinstance(item, list)]
-    chapters = [doc_title(d) for d in toctree_docs()]
-    for title in chapters:
-        assert title in top, f"{title!r} missing from the PDF bookmarks {top}"
-    assert [t for t in top if t in chapters] == chapters, "bookmarks out of reading order"
-    assert "Index" in top
+@pytest.fixture(scope="module")
+def structure(pike):
+    """The structure elements in document order: (role, element)."""
+    out = []
+
+    def walk(node):
+        if not isinstance(node, pikepdf.Dictionary):
+            return
+        if "/S" in node:
+            out.append((str(node.S), node))
+        kids = node.get("/K")
+        for kid in (kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []):
+            walk(kid)
+
+    walk(pike.Root.StructTreeRoot)
+    return out
 
 
-def test_contents_and_bookmarks_point_where_each_chapter_starts(book, reader):
-    """The contents page prints, and each bookmark opens, the page where the chapter
-    or the index begins (two xelatex runs must be enough: book_latex.py)."""
-    contents = normalise(subprocess.run(["pdftotext", "-l", "3", str(book.pdf), "-"],
-                                        capture_output=True, text=True, check=True).stdout)
-    labels = reader.page_labels
+@pytest.fixture(scope="module")
+def spans(edition):
+    """(page number, font, size, text, bbox, superscript) of every text span."""
+    out = []
+    with pymupdf.open(edition["path"]) as doc:
+        for number, page in enumerate(doc, 1):
+            for block in page.get_text("dict")["blocks"]:
+                for line in block.get("lines", []):
+                    for span in line["spans"]:
+                        if span["text"].strip():
+                            out.append((number, span["font"], round(span["size"], 1), span["text"],
+                                        span["bbox"], bool(span["flags"] & 1)))
+    return out
+
+
+def body_size(spans) -> float:
+    sizes = {}
+    for _p, _f, size, text, _b, _s in spans:
+        sizes[size] = sizes.get(size, 0) + len(text)
+    return max(sizes, key=sizes.get)
+
+
+# -- accessibility: tagged PDF/UA ------------------------------------------------------
+
+def test_pdf_is_tagged_pdf_ua(edition, pike):
+    info = subprocess.run([need_tool("pdfinfo"), str(edition["path"])], capture_output=True, text=True,
+                          check=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.MULTILINE), info
+    assert pike.Root.Lang == "en-US"
+    assert bool(pike.Root.ViewerPreferences.DisplayDocTitle) is True
+    xmp = pike.Root.Metadata.read_bytes().decode()
+    assert re.search(r'pdfuaid:part(="1"|>1<)', xmp), "no PDF/UA identification in the XMP metadata"
+
+
+def test_pdf_passes_the_pdfua_checker_without_warnings(edition):
+    proc = subprocess.run([sys.executable, "-m", "pdfua", "check", str(edition["path"])],
+                          capture_output=True, text=True, check=False)
+    result = re.search(r"errors=(\d+) warnings=(\d+)", proc.stdout)
+    assert result, proc.stdout + proc.stderr
+    assert result.groups() == ("0", "0"), proc.stdout
+
+
+def test_pdf_headings_are_h1_to_h3_in_reading_order(structure):
+    levels = [int(role[2]) for role, _ in structure if re.fullmatch(r"/H[1-6]", role)]
+    assert levels and levels[0] == 1
+    assert {1, 2, 3} <= set(levels)
+    jumps = [(a, b) for a, b in itertools.pairwise(levels) if b > a + 1]
+    assert not jumps, f"heading levels skipped: {jumps[:5]}"
+
+
+def test_pdf_every_chapter_title_is_an_h1(structure, reader):
+    """One H1 per top-level bookmark (chapters, contents, index, last page): the
+    bookmarks' order is the reading order (test_pdf_outline_mirrors_chapters_and_sections)."""
+    h1 = [el for role, el in structure if role == "/H1"]
     top = [item for item in reader.outline if not isinstance(item, list)]
-    assert top[-1].title == "Index"
-    for item in top:
-        page = reader.get_destination_page_number(item)
-        assert item.title in normalise(reader.pages[page].extract_text() or ""), (item.title, page)
-        assert re.search(rf"{re.escape(item.title)}\s+{re.escape(labels[page])}\b", contents), \
-            f"contents: {item.title!r} is not listed at page {labels[page]}"
+    assert len(h1) == len(top) >= len(toctree_docs()), (len(h1), [i.title for i in top])
+
+
+def test_pdf_tags_paragraphs_lists_tables_and_header_cells_with_scope(structure):
+    roles = [role for role, _ in structure]
+    for needed in ("/P", "/L", "/LI", "/Table", "/TH", "/TD", "/Link", "/Figure"):
+        assert needed in roles, f"no {needed} in the structure tree"
+    header_cells = [el for role, el in structure if role == "/TH"]
+    unscoped = [el for el in header_cells if "/A" not in el or "/Scope" not in el.A]
+    assert not unscoped, f"{len(unscoped)} of {len(header_cells)} header cells have no /Scope"
+
+
+def test_pdf_figures_carry_the_alt_text_of_the_html(book, structure):
+    alts = []
+    for page in sorted(book.html.glob("*.html")):
+        soup = BeautifulSoup(page.read_text(), "html.parser")
+        alts += [img["alt"] for img in soup.select("figure img") if img.get("alt")]
+    assert len(alts) >= 3, alts
+    figures = [str(el.get("/Alt", "")) for role, el in structure if role == "/Figure"]
+    for alt in alts:
+        assert alt in figures, f"no figure with the alternative text {alt!r}"
+    assert all(figures), "a figure without alternative text"
+
+
+def test_pdf_links_have_alternate_text(pike):
+    links = [a for page in pike.pages for a in page.get("/Annots", []) if a.get("/Subtype") == "/Link"]
+    assert len(links) > 100
+    bare = [a for a in links if not str(a.get("/Contents", "")).strip()]
+    assert not bare, f"{len(bare)} links without /Contents"
+
+
+# -- what the reader holds: size, type, fonts ----------------------------------------------
+
+def test_pdf_page_and_body_type_fit_the_edition(edition, reader, spans):
+    width, height = (float(v) * 25.4 / 72 for v in reader.pages[5].mediabox[2:])
+    assert abs(width - edition["size"][0]) < 3 and abs(height - edition["size"][1]) < 3, (width, height)
+    low, high = edition["body"]
+    assert low <= body_size(spans) <= high, body_size(spans)
+
+
+def test_letter_lines_hold_60_to_75_characters(edition, spans):
+    if edition["name"] != "letter":
+        pytest.skip("the line-length promise is the Letter edition's")  # the other editions: body size
+    body = body_size(spans)
+    lines = {}
+    for page, font, size, text, bbox, _sup in spans:
+        if font.startswith("FreeSerif") and size == body:
+            key = (page, round(bbox[1]))
+            lines[key] = lines.get(key, "") + text
+    lengths = sorted(len(t) for t in lines.values())
+    full = lengths[len(lengths) // 2:]  # the longer half: lines that are not paragraph ends
+    assert 60 <= statistics.median(full) <= 75, statistics.median(full)
+
+
+def test_pdf_embeds_only_the_books_fonts(edition):
+    out = subprocess.run([need_tool("pdffonts"), str(edition["path"])], capture_output=True, text=True,
+                         check=True).stdout
+    rows = out.splitlines()[2:]
+    assert rows
+    for row in rows:
+        name = row.split()[0].split("+")[-1]
+        assert name.startswith(BOOK_FONTS), f"a font that is not the book's (a fallback): {row}"
+        assert row.split()[-5] == "yes", f"font not embedded: {row}"
 
 
 def test_pdf_metadata_names_title_author_subject_keywords(reader):
@@ -57,43 +196,146 @@ def test_pdf_metadata_names_title_author_subject_keywords(reader):
     assert "clonazepam" in (meta.get("/Keywords") or "")
 
 
-def test_pdf_has_an_index_with_entries(reader):
-    last_pages = " ".join(p.extract_text() or "" for p in reader.pages[-4:])
-    assert "Index" in last_pages
-    assert "half-life" in normalise(last_pages).lower()
+# -- the book's parts: cover, help, contents, index, last page -------------------------
+
+def test_pdf_opens_with_cover_then_get_help_then_contents(reader, pike):
+    first = pike.pages[0]
+    assert "/XObject" in first.Resources and not (reader.pages[0].extract_text() or "").strip(), \
+        "page 1 is not the cover image"
+    assert "Get help now" in normalise(reader.pages[1].extract_text() or "")
+    top = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert top[:2] == [doc_title(toctree_docs()[0]), "Contents"], top[:3]
 
 
-def test_pdf_index_lists_each_term_once(reader):
-    """A hyphenated glossary term ("half-life") is one index entry with all its pages,
-    not two entries side by side (book_latex.py merges them before sorting)."""
-    index = next(item for item in reader.outline if not isinstance(item, list) and item.title == "Index")
-    first = reader.get_destination_page_number(index)
-    text = "\n".join(page.extract_text() or "" for page in reader.pages[first:])
-    terms = [m.group(1) for m in re.finditer(r"^(\S[^,\n]*),\s*\d", text, re.M)]
-    assert "half-life" in terms and "GABA-A receptor" in terms, terms[:20]
-    # a sub-entry may repeat a term under another heading; the same term twice
-    # in a row is one term split in two
-    repeated = sorted({a for a, b in zip(terms, terms[1:]) if a == b})
-    assert not repeated, f"listed twice in a row in the index: {repeated}"
+def test_pdf_outline_mirrors_chapters_and_sections(reader):
+    top = [item.title for item in reader.outline if not isinstance(item, list)]
+    chapters = [doc_title(d) for d in toctree_docs()]
+    assert [t for t in top if t in chapters] == chapters, top
+    assert "Index" in top
+    nested = [item for item in reader.outline if isinstance(item, list)]
+    assert len(nested) >= len(chapters) - 3, "chapters have no section bookmarks"
 
 
-def test_pdf_has_no_blank_pages(reader):
-    blank = [i + 1 for i, page in enumerate(reader.pages) if not (page.extract_text() or "").strip()]
-    assert not blank, f"blank pages: {blank}"
+def test_contents_lists_chapters_and_sections_at_the_page_they_start(reader):
+    top = [item for item in reader.outline if not isinstance(item, list)]
+    titles = [i.title for i in top]
+    start = titles.index("Contents")
+    first, end = (reader.get_destination_page_number(top[i]) for i in (start, start + 1))
+    contents = normalise(" ".join(reader.pages[p].extract_text() or "" for p in range(first, end)))
+    outline = list(reader.outline)
+    sections = [item for before, group in itertools.pairwise(outline)
+                if isinstance(group, list) and getattr(before, "title", "") != "Index"  # the index's letters
+                for item in group if not isinstance(item, list)]
+    assert len(top) > len(toctree_docs()) and len(sections) > 20
+    for item in top[start + 1:-1] + sections:
+        page = reader.get_destination_page_number(item) + 1
+        assert re.search(rf"{re.escape(normalise(item.title))}[ .]*{page}\b", contents), \
+            f"contents: {item.title!r} is not listed at page {page}"
 
 
-def test_pdf_opens_with_contents_not_stranded_prose(book, reader):
-    """The root document is a contents page: no prose before the first chapter."""
-    first_chapter = doc_title(toctree_docs()[0])
-    front = normalise(subprocess.run(["pdftotext", "-l", "3", str(book.pdf), "-"],
-                                     capture_output=True, text=True, check=True).stdout)
-    assert "contents" in front.lower()
-    intro = (BOOK["title"], first_chapter)
-    assert all(t.split(":")[0] in front for t in intro)
-    # index.rst's own prose would land alone before chapter one; it must not appear.
-    text = normalise(" ".join((p.extract_text() or "") for p in reader.pages))
-    root = (SOURCE / "index.rst").read_text().split(".. toctree::")[0].splitlines()[3:]
-    prose = [line.strip("* ") for line in root if len(line.strip()) > 30]
-    assert prose, "index.rst has no prose to look for"
-    for line in prose:
-        assert line not in text
+def test_pdf_index_gives_page_numbers_in_the_body_font(reader, spans):
+    top = [item for item in reader.outline if not isinstance(item, list)]
+    first = next(reader.get_destination_page_number(i) for i in top if i.title == "Index") + 1
+    text = normalise(" ".join(t for p, _f, _s, t, _b, _x in spans if p > first - 1))
+    assert re.search(r"half-life, \d+", text), text[:400]
+    fonts = {f for p, f, _s, t, _b, _x in spans if p >= first and re.search(r"\d", t)}
+    assert fonts and all(f.startswith("FreeSerif") for f in fonts), fonts
+
+
+def test_pdf_last_page_says_where_the_newest_edition_is_and_how_to_report_an_error(reader):
+    top = [item for item in reader.outline if not isinstance(item, list)]
+    assert top[-1].title == "This edition", [i.title for i in top]
+    first = reader.get_destination_page_number(top[-1])
+    last = normalise(" ".join(p.extract_text() or "" for p in reader.pages[first:]))
+    assert "newest edition" in last and "report an error" in last, last
+    assert BOOK["edition"] in last
+
+
+def chapter_start(reader, title: str) -> int:
+    """The 1-based page where a top-level bookmark points."""
+    item = next(i for i in reader.outline if not isinstance(i, list) and i.title == title)
+    return reader.get_destination_page_number(item) + 1
+
+
+# -- what a patient would print --------------------------------------------------------------
+
+def test_adjacent_note_marks_never_merge(book, spans):
+    """As many note numbers are printed as the HTML has note references: "1, 3", never "13"."""
+    refs = 0
+    for doc in toctree_docs():
+        soup = BeautifulSoup((book.html / f"{doc}.html").read_text(), "html.parser")
+        refs += len(soup.select('article[role="main"] a.footnote-reference'))
+    body = body_size(spans)
+    marks = " ".join(t for _p, _f, size, t, _b, sup in spans if sup or size < 0.75 * body)
+    printed = re.findall(r"(?<![\d.])\d{1,3}(?![\d.])", marks)
+    assert refs > 50
+    # note numbers also start each note in the chapter's sources (smaller type, not raised)
+    assert len(printed) >= refs, (len(printed), refs)
+
+
+def test_no_bare_urls_in_the_text_block(reader, spans):
+    """Addresses belong in the sources (the notes, in smaller type) and the bibliography."""
+    body = body_size(spans)
+    bibliography = chapter_start(reader, doc_title("bibliography"))
+    end = chapter_start(reader, "Index")
+    bare = [(p, t) for p, _f, size, t, _b, _s in spans
+            if size >= body and not bibliography <= p < end and p < len(reader.pages)
+            and re.search(r"https?://|www\.", t)]
+    assert not bare, bare[:5]
+
+
+def test_headings_never_end_a_page(spans):
+    body = body_size(spans)
+    last_line = {}
+    for page, font, size, text, bbox, _s in spans:
+        if bbox[1] > last_line.get(page, (0,))[0] and size >= body * 0.8:
+            last_line[page] = (bbox[1], font, size, text)
+    # running heads and page numbers are smaller than the body; a heading is larger, in FreeSans
+    stranded = [(p, t) for p, (_y, f, s, t) in last_line.items() if f.startswith("FreeSans") and s > body * 1.05]
+    assert not stranded, stranded
+
+
+def test_no_hyphenation_breaks_a_word(edition, book):
+    """Only words that have a hyphen of their own break at a line end (no "opi-oids")."""
+    html = normalise(" ".join((book.html / f"{d}.html").read_text() for d in toctree_docs()))
+    broken = []
+    with pymupdf.open(edition["path"]) as doc:
+        for page in doc:
+            for block in page.get_text("dict")["blocks"]:
+                lines = ["".join(s["text"] for s in line["spans"]).strip() for line in block.get("lines", [])]
+                for a, b in itertools.pairwise(lines):
+                    m, n = re.search(r"([A-Za-z]+)-$", a), re.match(r"([a-z]+)", b)
+                    if m and n and f"{m.group(1)}-{n.group(1)}" not in html:
+                        broken.append(f"{m.group(1)}-{n.group(1)}")
+    assert not broken, broken
+
+
+def test_pdf_is_reproducible_metadata(reader):
+    """The dates come from SOURCE_DATE_EPOCH or the last commit, not from the clock of the build."""
+    created = reader.metadata.get("/CreationDate")
+    assert created and created == reader.metadata.get("/ModDate")
+
+
+# -- a character the book's fonts lack fails the build -------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("char", "reason"), [("\u2095", "set in DejaVu"), ("\U0010fffd", ".notdef")])
+def test_a_character_the_books_fonts_lack_fails_with_its_source_line(tmp_path, char, reason):
+    """WeasyPrint sets a character FreeSerif lacks in any installed font that has it
+    (DejaVu Sans has U+2095), or as a .notdef box when none has it: both must fail."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import print_pdf
+
+    (tmp_path / "_static").mkdir()
+    shutil.copy(ROOT / "tools" / "themes" / "book_print" / "static" / "print.css", tmp_path / "_static")
+    html = tmp_path / "index.html"
+    html.write_text(f'<!DOCTYPE html><html lang="en-US"><head><meta charset="utf-8"><title>t</title></head>'
+                    f"<body><main><h1>Title</h1><p>A dose of 5 mg{char} a day.</p></main></body></html>")
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "chapter.rst").write_text(f"Title\n=====\n\nA dose of 5 mg{char} a day.\n")
+    pdf = print_pdf.render(html, tmp_path / "t.pdf", "letter")
+    with pytest.raises(print_pdf.PrintError) as failure:
+        print_pdf.check_fonts(pdf, source)
+    message = str(failure.value)
+    assert f"U+{ord(char):04X}" in message and "source/chapter.rst:4" in message, message

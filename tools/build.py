@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -141,25 +140,22 @@ def check_epub(epub: Path, env: dict) -> None:
                     print(f"epubcheck: {line}", file=sys.stderr)
 
 
-MISSING_CHAR = re.compile(r"^Missing character: There is no (.+?) in font (.+?)!", re.M)
+PDF_EDITIONS = ("letter", "6in", "large-print")  # tools/print_pdf.py
 
 
-def build_pdf(root: Path, work: Path, env: dict) -> Path:
-    out, doctrees = work / "latex", work / "doctrees" / "latex"
-    sphinx(root, "latex", out, doctrees, env)
-    name = book_meta(root)["basename"]
-    log = out / "latexmk.out"
-    try:
-        run(["make", "-C", str(out), "all-pdf", "LATEXMKOPTS=-silent -interaction=nonstopmode -halt-on-error"],
-            "latexmk (xelatex)", env, log=log)
-    finally:
-        texlog = out / f"{name}.log"
-        if texlog.exists():
-            missing = MISSING_CHAR.findall(texlog.read_text(errors="replace"))
-            if missing:
-                details = "; ".join(f"{c} in {f}" for c, f in sorted(set(missing)))
-                raise BuildError(f"the PDF font lacks characters ({details}): see {texlog}")
-    return out / f"{name}.pdf"
+def build_pdf(root: Path, work: Path, env: dict, editions=PDF_EDITIONS) -> list[Path]:
+    """The print document (Sphinx's print builder, book_print.py), then each PDF
+    edition laid out by WeasyPrint in a process of its own, side by side;
+    print_pdf.py fails on a font that is not the book's or a .notdef glyph."""
+    out, doctrees = work / "print", work / "doctrees" / "print"
+    sphinx(root, "print", out, doctrees, env)
+    name, pdfs = book_meta(root)["basename"], work / "pdf"
+    def edition(ed: str) -> Path:
+        run([sys.executable, str(root / "tools" / "print_pdf.py"), str(out / "index.html"), str(pdfs),
+             name, ed, "--source", str(root / "source")], f"the {ed} PDF (WeasyPrint)", env)
+        return pdfs / (f"{name}.pdf" if ed == "letter" else f"{name}-{ed}.pdf")
+    with ThreadPoolExecutor(max_workers=len(editions)) as pool:
+        return list(pool.map(edition, editions))
 
 
 # Beside the EPUB and PDF builds, the HTML build runs at a lower priority: it
@@ -212,28 +208,21 @@ def ship_downloads(root: Path, html: Path, files: list[Path]) -> None:
     from download_sizes import ship_downloads as ship
 
     try:
-        ship(html, files)
+        ship(html, files, pending=(f"{book_meta(root)['basename']}-html.zip",))
     except ShippingError as exc:
         raise BuildError(str(exc)) from exc
 
 
 def draw_figures(root: Path, env: dict) -> None:
-    """Draw the figures once, beside the three builds.
-
-    book_figures.py holds a lock per format while it draws, SVG first: the
-    Sphinx processes find it taken, read their sources meanwhile, and wait only
-    before they write.  Without this process each of them would draw its figures.
-    """
-    import runpy
-
-    facts_file = root / "source" / runpy.run_path(str(root / "conf.py"))["facts_file"]
-    run([sys.executable, str(root / "tools" / "extensions" / "book_figures.py"),
-         str(root / "source"), str(facts_file)], "drawing the figures", env)
+    """Draw the figures (SVG, from the facts file) before any Sphinx process starts:
+    every build then finds them complete (figure_drawing.py; fresh ones are kept)."""
+    run([sys.executable, str(root / "tools" / "extensions" / "figure_drawing.py"), str(root / "source")],
+        "drawing the figures", env)
 
 
 def build_book(root: Path, published: Path, work: Path, env: dict) -> None:
-    """All three formats as three processes side by side, with the figures drawn
-    by a fourth (draw_figures).
+    """All three formats as three processes side by side, once the figures are
+    drawn (draw_figures).
 
     The HTML build does not wait for the other two: its pages hold placeholders
     for the sizes of the PDF and EPUB.  Once both are built and checked, they
@@ -254,9 +243,9 @@ def build_book(root: Path, published: Path, work: Path, env: dict) -> None:
 
     errors = []
     outputs = {}
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        jobs = {"figures": pool.submit(timed, "figures", draw_figures, root, env),
-                "EPUB": pool.submit(timed, "EPUB", build_epub, root, work, env),
+    timed("figures", draw_figures, root, env)  # a prerequisite of all three builds
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        jobs = {"EPUB": pool.submit(timed, "EPUB", build_epub, root, work, env),
                 "PDF": pool.submit(timed, "PDF", build_pdf, root, work, env),
                 "HTML": pool.submit(timed, "HTML", build_html, root, work, env, downloads=None)}
         for fmt, job in jobs.items():
@@ -266,17 +255,22 @@ def build_book(root: Path, published: Path, work: Path, env: dict) -> None:
                 errors.append(f"{fmt}: {exc}")
     if errors:
         raise BuildError("; ".join(errors))
-    for fmt in ("EPUB", "PDF"):
-        shutil.copyfile(outputs[fmt], stage / outputs[fmt].name)
+    shipped = [*outputs["PDF"], outputs["EPUB"]]
+    for f in shipped:
+        shutil.copyfile(f, stage / f.name)
     # .buildinfo is Sphinx's own bookkeeping (it hashes the absolute download path): not for readers.
     shutil.copytree(outputs["HTML"], stage / "html", ignore=shutil.ignore_patterns(".doctrees", ".buildinfo"))
-    ship_downloads(root, stage / "html", [stage / outputs[fmt].name for fmt in ("PDF", "EPUB")])
-    html_zip(stage / "html", stage / f"{name}-html.zip", env)
+    ship_downloads(root, stage / "html", [stage / f.name for f in shipped])
+    from download_sizes import ShippingError, ship_html_zip  # on sys.path since ship_downloads
+    try:  # the downloads page gives the zip's own size (a fixed point: download_sizes.py)
+        ship_html_zip(stage / "html", lambda: html_zip(stage / "html", stage / f"{name}-html.zip", env))
+    except ShippingError as exc:
+        raise BuildError(str(exc)) from exc
     published.parent.mkdir(parents=True, exist_ok=True)
     publish(stage, published)
     total = time.monotonic() - t0
     done = ", ".join(f"{fmt} {secs:.1f} s" for fmt, secs in sorted(finished.items(), key=lambda x: x[1]))
-    print(f"book built in {total:.1f} s (three builds and the figures side by side; finished: {done}); "
+    print(f"book built in {total:.1f} s (figures first, then three builds side by side; finished: {done}); "
           f"published in {published}/")
     for p in sorted(published.iterdir()):
         if p.is_file():
@@ -303,7 +297,7 @@ def main(argv=None) -> int:
         elif args.target == "epub":
             print(f"EPUB in {build_epub(root, work, env)} (EPUBCheck: 0 errors, 0 warnings)")
         else:
-            print(f"PDF in {build_pdf(root, work, env)}")
+            print("PDF in " + ", ".join(map(str, build_pdf(root, work, env))))
     except BuildError as exc:
         where = "build/ is unchanged" if args.target == "book" else "nothing published"
         print(f"\nBUILD FAILED: {exc}\n({where}; the messages above name the file and line)", file=sys.stderr)

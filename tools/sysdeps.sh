@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Check, and where allowed install, the system tools the book needs.
 #
-#   tools/sysdeps.sh build   # what `make book` needs: TeX (xelatex, latexmk, makeindex), FreeFont, Java
+#   tools/sysdeps.sh build   # what `make book` needs: Pango (for WeasyPrint), FreeFont, Java
 #   tools/sysdeps.sh test    # plus what `make test` needs: poppler-utils, Chromium, MuPDF, Calibre
 #
 # Missing tools are installed in ONE `apt-get install --no-install-recommends`
-# call (each separate call that touches TeX rebuilds its formats) when we are
+# call when we are
 # root or have password-less sudo. Otherwise the script stops and prints
 # each missing tool and the exact command that installs it.
 # Works on Debian 12 and 13 and on Ubuntu.
@@ -24,7 +24,7 @@ need() {  # need PACKAGE DESCRIPTION TEST-COMMAND...
     fi
 }
 has() { command -v "$1"; }
-tex_has() { has kpsewhich && [ -n "$(kpsewhich "$1")" ]; }
+pango_ok() { /sbin/ldconfig -p 2>/dev/null | grep -q "$1" || ldconfig -p 2>/dev/null | grep -q "$1"; }
 java_ok() {  # EPUBCheck 5.3 needs Java 11 or newer
     has java || return 1
     local v
@@ -32,12 +32,9 @@ java_ok() {  # EPUBCheck 5.3 needs Java 11 or newer
     [ "${v:-0}" -ge 11 ]
 }
 
-need latexmk "latexmk (runs xelatex)" has latexmk
-need texlive-xetex "xelatex (the PDF engine)" has xelatex
-need texlive-latex-recommended "LaTeX recommended packages (fancyhdr, ...)" tex_has fancyhdr.sty
-need texlive-latex-extra "LaTeX extra packages (fncychap, capt-of, ...)" tex_has fncychap.sty
-need texlive-fonts-recommended "LaTeX recommended fonts" tex_has pzdr.tfm
-need texlive-binaries "makeindex (sorts the PDF index)" has makeindex
+# WeasyPrint (the PDF editions) lays out text with Pango, through its shared libraries.
+need libpango-1.0-0 "Pango (WeasyPrint's text layout, for the PDF)" pango_ok libpango-1.0.so.0
+need libpangoft2-1.0-0 "PangoFT2 (WeasyPrint's fonts, for the PDF)" pango_ok libpangoft2-1.0.so.0
 need fonts-freefont-otf "the FreeFont fonts (FreeSerif, FreeSans, FreeMono)" test -f /usr/share/fonts/opentype/freefont/FreeSerif.otf
 need default-jre-headless "Java 11 or newer (for EPUBCheck)" java_ok
 need make "make" has make

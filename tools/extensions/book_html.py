@@ -1,23 +1,6 @@
-"""The HTML edition ships the PDF and the EPUB of the same edition.
+"""The HTML edition's markup, assets and page context (furo).
 
-Like the Read the Docs downloads menu and CPython's download page, every HTML
-page links to the PDF and the EPUB, with their sizes.  The build script
-passes the folder where those two will be as ``book_downloads_dir``; this
-extension copies them into ``_downloads/`` of the HTML output, gives every
-page a ``book_downloads`` list for the sidebar template, and provides the
-``downloads`` directive for the downloads page.
-
-When the whole book is built (``tools/build.py book``), the HTML build runs
-beside the EPUB and PDF builds, and the two files do not exist yet: with
-``book_downloads_later`` set, every size is written as a placeholder
-(``SIZE_PLACEHOLDER``) and nothing is copied.  Once the EPUB and the PDF have
-passed their checks, the build script copies them in and fills in the sizes
-with ``download_sizes.ship_downloads()``, so the HTML build never waits for
-the slower formats.
-
-In the EPUB and the PDF the directive says which edition the reader holds
-and where the others are: no download link points into a file that is not
-there.
+The downloads offered on every page live in book_downloads.py.
 
 It also sets the HTML translator (the EPUB translator in book_epub.py builds
 on it):
@@ -39,22 +22,13 @@ on it):
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 from docutils import nodes
 from book_markup import replace_once
-from download_sizes import SIZE_PLACEHOLDER, human_size
-from sphinx.errors import SphinxError
 from sphinx.util import logging
-from sphinx.util.docutils import SphinxDirective
 from sphinx.writers.html5 import HTML5Translator
 
 logger = logging.getLogger(__name__)
-
-KINDS = (("pdf", "PDF", "for printing and reading on a computer"),
-         ("epub", "EPUB", "for e-readers, tablets and phones"))
-
 
 # docutils wraps each bracket of a note number in <span class="fn-bracket">
 # for styling that neither furo nor Sphinx's basic theme uses: a chapter's
@@ -143,96 +117,6 @@ def header_text(entry) -> str:
                             if not isinstance(t.parent, nodes.footnote_reference)).split())
 
 
-def downloads_folder(config, confdir: Path) -> Path | None:
-    return (confdir / config.book_downloads_dir).resolve() if config.book_downloads_dir else None
-
-
-def find_downloads(config, confdir: Path) -> list[dict]:
-    """The PDF and EPUB files to ship, with their sizes (missing ones left out)."""
-    if config.book_downloads_later:
-        return [{"kind": kind, "purpose": purpose, "name": f"{config.epub_basename}.{ext}",
-                 "size_text": SIZE_PLACEHOLDER.format(ext=ext),
-                 "url": f"_downloads/{config.epub_basename}.{ext}"}
-                for ext, kind, purpose in KINDS]
-    folder = downloads_folder(config, confdir)
-    if folder is None:
-        return []
-    found = []
-    for ext, kind, purpose in KINDS:
-        path = folder / f"{config.epub_basename}.{ext}"
-        if path.is_file():
-            size = path.stat().st_size
-            found.append({
-                "kind": kind,
-                "purpose": purpose,
-                "name": path.name,
-                "path": path,
-                "size": size,
-                "size_text": human_size(size),
-                "url": f"_downloads/{path.name}",
-            })
-    return found
-
-
-class DownloadsDirective(SphinxDirective):
-    """A list of the book's downloads, with sizes and the edition date."""
-
-    has_content = False
-
-    def run(self):
-        config = self.config
-        builder = self.env.app.builder
-        edition = f"edition {config.release}, content reviewed {config.today}"
-        self.env.note_dependency(str(Path(self.env.app.confdir) / "source" / "_data" / "book.toml"))
-        if builder.format != "html" or builder.name == "epub":
-            fmt = "EPUB" if builder.name == "epub" else "PDF"
-            para = nodes.paragraph(
-                text=f"You are reading the {fmt} edition ({edition}). "
-                "The same book is published as a website, a PDF and an EPUB file."
-            )
-            return [para]
-        # The list needs the files' sizes: filled in when the page is written.
-        return [downloads_list("", edition=edition)]
-
-
-class downloads_list(nodes.General, nodes.Element):
-    """Placeholder for the list of downloads; replaced before any writer sees it."""
-
-
-def resolve_downloads(app, doctree, docname) -> None:
-    placeholders = list(doctree.findall(downloads_list))
-    if not placeholders:
-        return
-    downloads = find_downloads(app.config, Path(app.confdir))
-    depth = docname.count("/")
-    for node in placeholders:
-        edition = node["edition"]
-        if not downloads:
-            node.replace_self(nodes.paragraph(text=f"This is {edition}. The PDF and EPUB files "
-                                              "are added when the whole book is built (make book)."))
-            continue
-        intro = nodes.paragraph(text=f"This is {edition}. The same text is offered as:")
-        items = nodes.bullet_list()
-        for d in downloads:
-            para = nodes.paragraph()
-            para += nodes.reference("", f"{d['kind']} ({d['size_text']})",
-                                    refuri="../" * depth + d["url"], classes=["book-download"])
-            para += nodes.Text(f": {d['purpose']}.")
-            items += nodes.list_item("", para)
-        node.replace_self([intro, items])
-
-
-def copy_downloads(app, exception) -> None:
-    if exception or app.builder.format != "html" or app.builder.name == "epub":
-        return
-    if app.config.book_downloads_later:
-        return  # the build script ships them: ship_downloads()
-    target = Path(app.outdir) / "_downloads"
-    for d in find_downloads(app.config, Path(app.confdir)):
-        target.mkdir(exist_ok=True)
-        shutil.copyfile(d["path"], target / d["name"])
-
-
 # Needed only where a page shows code: the copy button (its script, the
 # clipboard library it loads, its style), the code colours, and furo's styles
 # for other extensions, of which the copy button is the only one this book uses.
@@ -253,7 +137,7 @@ def trim_assets(context, doctree) -> None:
 def compact_icons(html: str) -> str:
     """furo's icon sprites without indentation, and without the two icons of the
     "edit/view this page" links (source/_templates/partials/icons.html)."""
-    html = re.sub(r'\s*<symbol id="svg-(?:pencil|eye)".*?</symbol>', "", html, flags=re.S)
+    html = re.sub(r'\s*<symbol id="svg-(?:pencil|eye)".*?</symbol>', "", html, flags=re.DOTALL)
     return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
 
 
@@ -273,20 +157,12 @@ def page_context(app, pagename, templatename, context, doctree) -> None:
     if app.builder.name == "epub":
         return
     trim_assets(context, doctree)
-    context["book_downloads"] = find_downloads(app.config, Path(app.confdir))
-    context["book_edition"] = app.config.release
 
 
 def setup(app):
-    app.add_config_value("book_downloads_dir", "", "html", types=[str])
-    # True when the build script adds the PDF and EPUB after this build (ship_downloads).
-    app.add_config_value("book_downloads_later", False, "html", types=[bool])
-    app.add_node(downloads_list)
-    app.connect("doctree-resolved", resolve_downloads)
-    app.add_directive("downloads", DownloadsDirective)
+    app.setup_extension("book_downloads")
     for builder in ("html", "dirhtml", "singlehtml"):
         app.set_translator(builder, BookHTMLTranslator, override=True)
     app.connect("builder-inited", add_template_filters)
     app.connect("html-page-context", page_context)
-    app.connect("build-finished", copy_downloads)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,222 @@
+"""Lay out the print document as tagged PDF/UA-1 with WeasyPrint, in three editions.
+
+    python tools/print_pdf.py PRINT_HTML OUT_DIR BASENAME EDITION [--source SOURCE_DIR]
+
+The print document (``index.html`` of Sphinx's ``print`` builder,
+``tools/extensions/book_print.py``) is laid out with the print stylesheet
+(``_static/print.css`` beside it) and, after it, a few lines per edition that
+set only its page size and type size (``EDITIONS``):
+
+``letter``       to print at home: US Letter, body 12 pt, about 70 characters a line;
+``6in``          a 6-inch e-reader screen at 1:1: 90 x 122 mm, body 9.5 pt;
+``large-print``  US Letter, body 17 pt, larger headings, more space between lines.
+
+Then the PDF is checked, because WeasyPrint never fails on a missing glyph:
+it sets the character in whatever installed font has it, or as a .notdef box.
+Every font in the PDF must be one of the book's (FreeSerif, FreeSans,
+FreeMono) and no glyph may be .notdef (glyph 0); either fails with the page,
+the character, and the source lines (``SOURCE_DIR``) that hold it.
+
+With SOURCE_DATE_EPOCH set, the creation date and the file identifier come
+from it and the document, so two builds give the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import logging
+import os
+import sys
+import unicodedata
+from pathlib import Path
+
+EDITIONS = {
+    "letter": ("", "@page { size: letter; } :root { --body-size: 12pt; }"),
+    "6in": ("-6in", ("@page { size: 90mm 122mm; margin: 9mm 6mm 10mm; } "
+                     ":root { --body-size: 9.5pt; --leading: 1.34; } "
+                     "h1 { font-size: 1.6em; } h2 { font-size: 1.25em; } .print-index-columns { columns: 1; } "
+                     # a box taller than the small page goes on after its heading, not a page later
+                     ".admonition { break-inside: auto; }")),
+    "large-print": ("-large-print", ("@page { size: letter; margin: 0.8in 0.85in 0.9in; } "
+                                     ":root { --body-size: 17pt; --leading: 1.5; } p, li { margin-bottom: 0.7em; }")),
+}
+BOOK_FONTS = ("FreeSerif", "FreeSans", "FreeMono")
+# The figures (book_figures.py) name DejaVu Sans first for the screen; in print
+# their labels are set in the book's own sans, so no other font enters the PDF.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "extensions"))
+from figure_drawing import SVG_FONTS as FIGURE_FONTS
+
+PRINT_FIGURE_FONT = b"font-family: FreeSans"
+
+
+class PrintError(Exception):
+    pass
+
+
+def output_name(basename: str, edition: str) -> str:
+    return f"{basename}{EDITIONS[edition][0]}.pdf"
+
+
+def _fetcher():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class PrintFetcher(URLFetcher):
+        """Local files only; figures with their labels in FreeSans."""
+
+        def fetch(self, url, headers=None):
+            if not url.startswith("file:"):
+                raise ValueError(f"the print document must not load {url}")
+            response = super().fetch(url, headers)
+            if not url.split("?")[0].endswith(".svg"):
+                return response
+            data = response.read()
+            if FIGURE_FONTS not in data:
+                raise PrintError(f"{url}: no figure font declaration to replace ({FIGURE_FONTS.decode()})")
+            return URLFetcherResponse(url, data.replace(FIGURE_FONTS, PRINT_FIGURE_FONT),
+                                      {"Content-Type": "image/svg+xml"})
+
+    return PrintFetcher(fail_on_errors=True)
+
+
+def render(html: Path, target: Path, edition: str) -> Path:
+    from weasyprint import CSS, HTML
+
+    fetcher = _fetcher()
+    stylesheets = [CSS(filename=str(html.parent / "_static" / "print.css"), url_fetcher=fetcher),
+                   CSS(string=EDITIONS[edition][1])]  # later: the edition's sizes win
+    document = HTML(filename=str(html), url_fetcher=fetcher).render(
+        stylesheets=stylesheets, pdf_variant="pdf/ua-1")
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        stamp = datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
+        document.metadata.created = document.metadata.modified = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    identifier = hashlib.sha256(html.read_bytes() + edition.encode()).hexdigest()[:32].encode()
+    document.metadata.lang = "en-US"
+    document.write_pdf(target, pdf_variant="pdf/ua-1", pdf_identifier=identifier)
+    return target
+
+
+def add_header_scopes(pdf: Path) -> int:
+    """Give every table header cell (TH) a /Scope, Column or Row.
+
+    WeasyPrint 70 ties each data cell to its headers with /Headers and /IDs
+    (valid PDF/UA) but writes no /Scope on the header cells, which checkers
+    such as ``pdfua`` (UA-15-003) and some screen readers look for.  A header
+    that data cells of its own row point to is a row header; any other, a
+    column header (the print document writes ``<th scope="col">`` in
+    ``<thead>``, book_print.py).  Returns the number of cells given a scope.
+    """
+    import pikepdf
+
+    count = 0
+    with pikepdf.open(pdf, allow_overwriting_input=True) as doc:
+        for row in _elements(doc.Root.StructTreeRoot, "/TR"):
+            cells = [c for c in _kids(row) if isinstance(c, pikepdf.Dictionary) and "/S" in c]
+            in_row = {str(h) for c in cells if c.S == "/TD" and "/A" in c and "/Headers" in c.A
+                      for h in c.A.Headers}
+            for cell in cells:
+                if cell.S != "/TH":
+                    continue
+                attributes = cell.get("/A")
+                if not isinstance(attributes, pikepdf.Dictionary):
+                    attributes = cell.A = pikepdf.Dictionary(O=pikepdf.Name.Table)
+                row_header = "/ID" in cell and str(cell.ID) in in_row
+                attributes.Scope = pikepdf.Name("/Row" if row_header else "/Column")
+                count += 1
+        doc.save(pdf, deterministic_id=True)
+    return count
+
+
+def _kids(node):
+    import pikepdf
+
+    kids = node.get("/K")
+    if isinstance(kids, pikepdf.Array):
+        return list(kids)
+    return [] if kids is None else [kids]
+
+
+def _elements(node, role: str):
+    import pikepdf
+
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, pikepdf.Dictionary):
+            continue
+        if item.get("/S") == role:
+            yield item
+        stack.extend(_kids(item))
+
+
+def font_problems(pdf: Path) -> list[tuple[int, str, str]]:
+    """(page, character, font) for each character in a font not the book's, or drawn as .notdef."""
+    import pymupdf
+
+    problems = []
+    with pymupdf.open(pdf) as doc:
+        for number, page in enumerate(doc, 1):
+            for span in page.get_texttrace():
+                font = span["font"].split("+")[-1]
+                foreign = not font.startswith(BOOK_FONTS)
+                for char in span["chars"]:
+                    unicode, glyph = char[0], char[1]
+                    if foreign or glyph == 0:
+                        reason = f"{font}" if foreign else f".notdef in {font}"
+                        problems.append((number, chr(unicode) if unicode >= 0 else "?", reason))
+    return problems
+
+
+def source_lines(source: Path | None, ch: str) -> list[str]:
+    if source is None or not ch.strip():
+        return []
+    hits = []
+    for path in sorted(source.rglob("*.rst")) + sorted(source.rglob("*.toml")):
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if ch in line:
+                hits.append(f"{path.relative_to(source.parent)}:{i}")
+    return hits
+
+
+def check_fonts(pdf: Path, source: Path | None = None) -> None:
+    problems = font_problems(pdf)
+    if not problems:
+        return
+    seen = {}
+    for page, ch, reason in problems:
+        seen.setdefault((ch, reason), []).append(page)
+    lines = []
+    for (ch, reason), pages in sorted(seen.items()):
+        name = unicodedata.name(ch, "?") if len(ch) == 1 else "?"
+        where = ", ".join(source_lines(source, ch)[:5]) or "no source line holds it"
+        lines.append(f"{ch!r} (U+{ord(ch):04X} {name}) set in {reason} on page {pages[0]}: {where}")
+    raise PrintError(f"{pdf.name}: characters the book's fonts cannot draw:\n  " + "\n  ".join(lines))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("html", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("basename")
+    parser.add_argument("edition", choices=sorted(EDITIONS))
+    parser.add_argument("--source", type=Path, help="the .rst sources, to name the lines of a missing glyph")
+    args = parser.parse_args(argv)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    args.out.mkdir(parents=True, exist_ok=True)
+    target = args.out / output_name(args.basename, args.edition)
+    try:
+        render(args.html, target, args.edition)
+        add_header_scopes(target)
+        check_fonts(target, args.source)
+    except PrintError as exc:
+        target.unlink(missing_ok=True)
+        print(f"print_pdf: {exc}", file=sys.stderr)
+        return 1
+    print(target)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
