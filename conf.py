@@ -31,6 +31,7 @@ extensions = [
     "sphinx_copybutton",
     "sphinxcontrib.bibtex",
     # local extensions, in tools/extensions/
+    "book_csp",
     "book_epub",
     "book_figures",
     "book_glyphs",
