@@ -40,7 +40,6 @@ extensions = [
     "book_meta",
     "facts",
     "pybtex_cache",
-    "template_cache",
 ]
 
 root_doc = "index"

@@ -130,7 +130,9 @@ def test_a_tracker_injected_through_a_template_fails_the_build_and_publishes_not
     template = project / "source" / "_templates" / "page.html"
     text = template.read_text()
     assert "{{ super()" in text
-    template.write_text(text.replace("{{ super()", '<img src="http://tracker.example/t.gif" alt="">{{ super()', 1))
+    # The HTML site only: in the EPUB, EPUBCheck would stop the build first (RSC-006).
+    tracker = '{% if builder == "html" %}<img src="http://tracker.example/t.gif" alt="">{% endif %}'
+    template.write_text(text.replace("{{ super()", tracker + "{{ super()", 1))
     out = tmp_path / "build"
     shutil.copytree(book.folder, out, ignore=shutil.ignore_patterns("screenshots"))
     before = snapshot(out)
