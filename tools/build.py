@@ -250,7 +250,8 @@ class Published:
         if self.complete():
             return f"the last good book in {self.folder}/ is unchanged"
         if self.complete(self.old):
-            return f"no book is published in {self.folder}/; the last good one is in {self.old}/ (the next run puts it back)"
+            return (f"no book is published in {self.folder}/; "
+                    f"the last good one is in {self.old}/ (the next run puts it back)")
         return f"no book is published in {self.folder}/"
 
 
