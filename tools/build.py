@@ -490,6 +490,10 @@ def main(argv=None) -> int:
             where = "nothing published"
         print(f"\nBUILD FAILED: {exc}\n({where}; the messages above name the file and line)", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        where = Published(published, book_meta(root)["basename"]).state() if args.target == "book" else ""
+        print(f"\nBUILD STOPPED (interrupted){': ' + where if where else ''}", file=sys.stderr)
+        return 130
     return 0
 
 
