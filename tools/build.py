@@ -252,6 +252,8 @@ class Published:
         if self.complete(self.old):
             return (f"no book is published in {self.folder}/; "
                     f"the last good one is in {self.old}/ (the next run puts it back)")
+        if self.folder.exists():
+            return f"{self.folder}/ is unchanged (it holds no complete book)"
         return f"no book is published in {self.folder}/"
 
 
