@@ -2,6 +2,10 @@
 #
 #   make book   build the HTML site, the EPUB and the PDF into build/
 #   make test   build the book and check it the way its readers use it
+#   make check  lint the reST (sphinx-lint) and the Python (ruff)
+#
+# SPHINXOPTS reaches every Sphinx run, as in Sphinx's own Makefile:
+#   make html SPHINXOPTS=-v
 #
 # Both set up what they need first: a virtual environment (.venv) with the
 # pinned tools, and the system packages (TeX, FreeFont, Java, ...), which are
@@ -22,6 +26,7 @@ help:
 	@echo "Targets:"
 	@echo "  make book       build HTML, EPUB and PDF, check them, publish into build/"
 	@echo "  make test       make book, then run the tests on the outputs (pytest)"
+	@echo "  make check      lint the reST (sphinx-lint) and the Python (ruff)"
 	@echo "  make html       HTML only, for authors, into _build/html/ (incremental)"
 	@echo "  make epub       EPUB only, checked with EPUBCheck, into _build/epub/"
 	@echo "  make pdf        PDF only, into _build/latex/"
@@ -33,6 +38,7 @@ help:
 	@echo "  make lock       regenerate requirements.lock from pyproject.toml"
 	@echo "  make cover      redraw source/_static/cover.png"
 	@echo "  make clean      remove build outputs (keeps .venv)"
+	@echo "SPHINXOPTS=...    extra options for every Sphinx run (e.g. SPHINXOPTS=-v)"
 
 # -- Set-up -------------------------------------------------------------------
 
@@ -40,7 +46,7 @@ $(VENVDIR)/.installed: requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	  { echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version))"; exit 1; }
 	@$(PYTHON) -m venv $(VENVDIR) || { echo "Cannot create a virtual environment: sudo apt-get install python3-venv"; exit 1; }
-	$(VENVPY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(VENVPY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	@touch $@
 
 .PHONY: venv
@@ -52,27 +58,31 @@ sysdeps:
 sysdeps-test:
 	@tools/sysdeps.sh test
 
+# pip-compile --generate-hashes, in a throwaway venv (tools/lock.py): the one way to regenerate the lock.
 .PHONY: lock
-lock: venv
-	$(VENVPY) tools/lock.py > requirements.lock
+lock:
+	$(PYTHON) tools/lock.py
 
 # -- Building -------------------------------------------------------------------
 
 .PHONY: book
+BUILD := $(VENVPY) tools/build.py
+SPHINXFLAGS = --sphinxopts="$(SPHINXOPTS)"
+
 book: venv sysdeps
-	$(VENVPY) tools/build.py book
+	$(BUILD) book $(SPHINXFLAGS)
 
 .PHONY: html epub pdf
 html: venv
-	$(VENVPY) tools/build.py html
+	$(BUILD) html $(SPHINXFLAGS)
 epub: venv sysdeps
-	$(VENVPY) tools/build.py epub
+	$(BUILD) epub $(SPHINXFLAGS)
 pdf: venv sysdeps
-	$(VENVPY) tools/build.py pdf
+	$(BUILD) pdf $(SPHINXFLAGS)
 
 .PHONY: serve
 serve: venv
-	$(VENVDIR)/bin/sphinx-autobuild -c . -d _build/doctrees/serve -W -n --keep-going --port $(PORT) --host 127.0.0.1 \
+	$(VENVDIR)/bin/sphinx-autobuild -c . -d _build/doctrees/serve -W -n --keep-going $(SPHINXOPTS) --port $(PORT) --host 127.0.0.1 \
 	  --watch tools --watch conf.py source _build/serve
 
 .PHONY: cover
@@ -89,9 +99,19 @@ node_modules/.installed: package.json package-lock.json | sysdeps-test
 	@touch $@
 
 .PHONY: test
+# pytest exits 5 when it collected no tests: said here, where its exit code is seen
+# (make itself then exits 2, whatever pytest's code was).
 test: venv sysdeps-test node_modules/.installed
-	$(VENVPY) tools/build.py book
-	$(VENVPY) -m pytest $(PYTEST_ARGS)
+	$(BUILD) book $(SPHINXFLAGS)
+	@$(VENVPY) -m pytest $(PYTEST_ARGS); status=$$?; \
+	  if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests: that is a failure" >&2; fi; \
+	  exit $$status
+
+# The linters, at the versions of requirements.lock; their settings are in pyproject.toml.
+.PHONY: check
+check: venv
+	$(VENVDIR)/bin/sphinx-lint --max-line-length=-1 source
+	$(VENVDIR)/bin/ruff check conf.py tools tests benchmarks
 
 .PHONY: readability
 readability: venv
@@ -103,4 +123,4 @@ bench: venv sysdeps-test
 
 .PHONY: clean
 clean:
-	rm -rf build build.old _build
+	rm -rf build build.new build.old build.lock _build _build.lock

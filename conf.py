@@ -32,6 +32,7 @@ extensions = [
     "sphinxcontrib.bibtex",
     # local extensions, in tools/extensions/
     "book_chapters",
+    "book_csp",
     "book_downloads",
     "book_epub",
     "book_epub_layout",
@@ -45,7 +46,6 @@ extensions = [
     "book_units",
     "facts",
     "pybtex_cache",
-    "template_cache",
 ]
 
 root_doc = "index"

@@ -57,6 +57,9 @@ def new_context(chromium, site, scheme="light", viewport=DESKTOP, **kwargs):
     """A browser context in one colour scheme, furo's theme switch set to match.
 
     Every request that leaves the local server is recorded and refused."""
+    # axe-core is injected as an inline script, which the pages' Content-Security-Policy
+    # refuses; the policy itself is tested without this bypass (tests/test_closed.py).
+    kwargs.setdefault("bypass_csp", True)
     context = chromium.new_context(viewport=viewport, color_scheme=scheme, **kwargs)
     context.add_init_script(f"window.localStorage.setItem('theme', '{scheme}');")
     context.outside = []

@@ -15,12 +15,14 @@ group=${1:-build}
 
 missing_pkgs=()
 missing_what=()
+missing_test=()
 need() {  # need PACKAGE DESCRIPTION TEST-COMMAND...
     local pkg=$1 what=$2
     shift 2
     if ! "$@" >/dev/null 2>&1; then
         missing_pkgs+=("$pkg")
         missing_what+=("$what")
+        missing_test+=("$(printf '%q ' "$@")")  # run again after installing
     fi
 }
 has() { command -v "$1"; }
@@ -77,3 +79,17 @@ echo "Installing: ${pkgs[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${pkgs[@]}"
+
+# Check each tool again: a package can install and still not give the tool
+# (a different name on this release, a Java too old).
+still=0
+for i in "${!missing_test[@]}"; do
+    if ! eval "${missing_test[$i]}" >/dev/null 2>&1; then
+        echo "sysdeps ($group): still missing after installing ${missing_pkgs[$i]}: ${missing_what[$i]}" >&2
+        still=1
+    fi
+done
+if [ "$still" -ne 0 ]; then
+    exit 1
+fi
+echo "sysdeps ($group): installed, and every tool is now present"
