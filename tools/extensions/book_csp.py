@@ -49,7 +49,8 @@ META = f'<meta http-equiv="Content-Security-Policy" content="{POLICY.format(hash
 
 
 def is_site(builder) -> bool:
-    return builder.format == "html" and not builder.name.startswith("epub")
+    """The web site only: the EPUB runs no script, and the print document is read by WeasyPrint."""
+    return builder.format == "html" and not builder.name.startswith("epub") and builder.name != "print"
 
 
 def add_meta(app, pagename, templatename, context, doctree) -> None:
