@@ -1,6 +1,6 @@
 # The Klonopin (clonazepam) e-book.
 #
-#   make book   build the HTML site, the EPUB and the PDF into build/
+#   make book   build the HTML site, the EPUB and the three PDFs into build/
 #   make test   build the book and check it the way its readers use it
 #   make check  lint the reST (sphinx-lint) and the Python (ruff)
 #
@@ -8,7 +8,7 @@
 #   make html SPHINXOPTS=-v
 #
 # Both set up what they need first: a virtual environment (.venv) with the
-# pinned tools, and the system packages (TeX, FreeFont, Java, ...), which are
+# pinned tools, and the system packages (Pango, FreeFont, Java, ...), which are
 # installed with one apt-get call where allowed, or named with the command
 # that installs them.  `make help` lists every target.
 
@@ -24,12 +24,12 @@ PORT        ?= 8000
 .PHONY: help
 help:
 	@echo "Targets:"
-	@echo "  make book       build HTML, EPUB and PDF, check them, publish into build/"
+	@echo "  make book       build HTML, EPUB and the PDFs, check them, publish into build/"
 	@echo "  make test       make book, then run the tests on the outputs (pytest)"
 	@echo "  make check      lint the reST (sphinx-lint) and the Python (ruff)"
 	@echo "  make html       HTML only, for authors, into _build/html/ (incremental)"
 	@echo "  make epub       EPUB only, checked with EPUBCheck, into _build/epub/"
-	@echo "  make pdf        PDF only, into _build/latex/"
+	@echo "  make pdf        the three PDF editions only, into _build/pdf/"
 	@echo "  make serve      live preview at http://127.0.0.1:$(PORT)/ (sphinx-autobuild)"
 	@echo "  make readability  reading-grade report per chapter"
 	@echo "  make bench      run the build benchmark (benchmarks/results.json)"

@@ -22,7 +22,7 @@ from sphinx.util.console import strip_escape_sequences
 
 EXTENSIONS = ROOT / "tools" / "extensions"
 sys.path.insert(0, str(EXTENSIONS))
-from facts_schema import FactsError, load_facts
+from facts_schema import FactsError, load_facts  # noqa: E402
 
 TEST_ROOT = Path(__file__).parent / "roots" / "test-book"
 
@@ -400,7 +400,8 @@ def test_a_broken_source_is_reported_with_file_and_line(book, case):
     path = book / "chapter.rst"
     line = insert(path, lines) + offset
     warnings = warnings_of(book)
-    assert re.search(rf"^{re.escape(str(path))}:{line}: (WARNING|ERROR): .*{re.escape(words)}", warnings, re.MULTILINE), warnings
+    pattern = rf"^{re.escape(str(path))}:{line}: (WARNING|ERROR): .*{re.escape(words)}"
+    assert re.search(pattern, warnings, re.MULTILINE), warnings
 
 
 def test_a_link_in_source_to_a_file_outside_fails(book, outside):

@@ -1,4 +1,4 @@
-"""Build the book: HTML, EPUB and PDF from one source, published all or nothing.
+"""Build the book: HTML, EPUB and three PDFs from one source, published all or nothing.
 
     python tools/build.py book            # all three formats, checked, into build/
     python tools/build.py html|epub|pdf   # one format, for authors, into _build/<format>/
@@ -6,8 +6,9 @@
 
 ``book`` builds the three formats as separate processes side by side (each
 with its own doctree folder: two processes must never write one), checks the
-EPUB (EPUBCheck with --failonwarnings) and the PDF (no "Missing character"
-in the LaTeX log), and the HTML site ships both files as downloads.  The
+EPUB (EPUBCheck with --failonwarnings) and the three PDF editions (WeasyPrint:
+tagged PDF/UA, only the book's fonts, no .notdef glyph), and the HTML site
+ships them all as downloads.  The
 finished book passes the output gate (tools/gate.py: nothing loaded from
 another host) and is then published:
 
@@ -193,9 +194,8 @@ def build_pdf(root: Path, work: Path, env: dict, editions=PDF_EDITIONS) -> list[
 
 
 # Beside the EPUB and PDF builds, the HTML build runs at a lower priority: it
-# has the most slack (the EPUB waits for EPUBCheck, the PDF for two xelatex
-# runs), so on 2 cores it fills the gaps instead of slowing the other two.
-# About 0.4 s off `make book` there; with more cores it changes nothing.
+# has the most slack (the EPUB waits for EPUBCheck, the PDFs for WeasyPrint),
+# so on 2 cores it fills the gaps instead of slowing the other two.
 HTML_NICE_BESIDE_OTHERS = 7
 
 

@@ -38,7 +38,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from figure_model import DAYS_SHOWN, concentration_curves
+from figure_model import DAYS_SHOWN, concentration_curves  # noqa: E402
 
 FIGURES = ("concentration", "mechanism", "panic-stopping")
 GREYS = {"ink": "#111111", "dark": "#444444", "mid": "#888888", "light": "#cccccc", "pale": "#eeeeee"}
