@@ -74,7 +74,7 @@ def draw_concentration(plt, facts: dict):
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
     ax.patch.set_gid("plot-area")
     line, = ax.plot(days, repeated, color=GREYS["ink"], linewidth=1.4,
-                    label="Twice a day for 10 days, then stopped")
+                    label="Regular doses (model only), then none")
     line.set_gid("repeated-doses")
     line, = ax.plot(days, single, color=GREYS["dark"], linewidth=1.6, linestyle=(0, (4, 2)),
                     label="One dose")
