@@ -177,8 +177,9 @@ def test_copy_button_copies_what_the_block_shows(chromium, site):
     context.close()
 
 
-def test_download_links_fetch_the_real_pdf_and_epub(chromium, site, book):
-    """Click each sidebar download link and look at the bytes the browser received."""
+def test_download_links_fetch_the_real_pdfs_and_epub(chromium, site, book):
+    """Click each sidebar download link and look at the bytes the browser received:
+    the three PDF editions and the EPUB, each the published file."""
     context = new_context(chromium, site, accept_downloads=True)
     page = context.new_page()
     received = {}
@@ -192,7 +193,8 @@ def test_download_links_fetch_the_real_pdf_and_epub(chromium, site, book):
     page.goto(site + "mechanism.html")
     links = page.locator(".sidebar-downloads a.book-download")
     hrefs = [links.nth(i).evaluate("a => a.href") for i in range(links.count())]
-    assert sorted(h.rsplit("/", 1)[1] for h in hrefs) == sorted([f"{NAME}.epub", f"{NAME}.pdf"]), hrefs
+    shipped = [f"{NAME}.epub", f"{NAME}.pdf", f"{NAME}-6in.pdf", f"{NAME}-large-print.pdf"]
+    assert sorted(h.rsplit("/", 1)[1] for h in hrefs) == sorted(shipped), hrefs
     for href in hrefs:
         page.goto(site + "mechanism.html")
         page.locator(f'.sidebar-downloads a.book-download[href$="{href.rsplit("/", 1)[1]}"]').click()
@@ -203,9 +205,10 @@ def test_download_links_fetch_the_real_pdf_and_epub(chromium, site, book):
         assert href in received, f"clicking {href} fetched nothing"
     context.close()
 
-    pdf = received[next(h for h in hrefs if h.endswith(".pdf"))]
-    assert pdf.startswith(b"%PDF-"), pdf[:16]
-    assert pdf == book.pdf.read_bytes()
+    for href in (h for h in hrefs if h.endswith(".pdf")):
+        pdf = received[href]
+        assert pdf.startswith(b"%PDF-"), pdf[:16]
+        assert pdf == (book.folder / href.rsplit("/", 1)[1]).read_bytes(), href
     epub = received[next(h for h in hrefs if h.endswith(".epub"))]
     with zipfile.ZipFile(io.BytesIO(epub)) as zf:
         assert zf.infolist()[0].filename == "mimetype"
