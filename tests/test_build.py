@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 CHAPTER = "mechanism.rst"
 FACTS = "source/_data/facts.toml"
 
-# Faults that need the full build: the PDF's fonts and index, and one of each
+# Faults that need the full build: the PDF's fonts, and one of each
 # kind of input rule, to show that the real build stops and the published book
 # stays as it was.  Every other bad input is in the fast layer (test_inputs.py).
 # Each case inserts lines before the chapter's closing line; the marked line
@@ -28,9 +28,7 @@ FACTS = "source/_data/facts.toml"
 BAD_INPUT = {
     # case: (lines, line of the fault among them, the message)
     "missing-glyph": (["A tablet sign the PDF font cannot draw: \U0001F48A.", ""], 1,
-                      "character '\U0001F48A' (U+1F48A PILL) is missing from the PDF font FreeSerif"),
-    # makeindex (book_latex.py) would sort it after "z"
-    "index-term-beyond-ascii": ([".. index:: Ärger", "", "A paragraph the term points to.", ""], 1, "Ärger"),
+                      "character '\U0001F48A' (U+1F48A PILL) is missing from the print font FreeSerif"),
     "include-from-outside-source": ([".. include:: ../../../../../../../../etc/passwd", ""], 1,
                                     "outside source/: the book inserts only files from inside source/"),
     "raw-with-a-url": ([".. raw:: html", "   :url: https://tracker.example/page.html", ""], 1,
