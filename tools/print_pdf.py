@@ -24,10 +24,12 @@ from it and the document, so two builds give the same bytes.
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime
 import hashlib
 import logging
 import os
+import re
 import sys
 import unicodedata
 from pathlib import Path
@@ -66,6 +68,8 @@ def _fetcher():
         """Local files only; figures with their labels in FreeSans."""
 
         def fetch(self, url, headers=None):
+            if url.startswith("data:"):  # raster images inlined by inline_raster_images()
+                return super().fetch(url, headers)
             if not url.startswith("file:"):
                 raise ValueError(f"the print document must not load {url}")
             response = super().fetch(url, headers)
@@ -80,13 +84,34 @@ def _fetcher():
     return PrintFetcher(fail_on_errors=True)
 
 
+def unwrap_image_links(markup: str) -> str:
+    """Sphinx links a scaled figure to its own file (``image-reference``): in a PDF
+    that is a link to a path on the machine that built it, useless to a reader."""
+    return re.sub(r'<a class="reference internal image-reference" href="[^"]*">\s*(<img\b[^>]*>)\s*</a>', r"\1", markup)
+
+
+def inline_raster_images(markup: str, folder: Path) -> str:
+    """Raster images (the cover) as data: URLs.
+
+    WeasyPrint names each image in the PDF by a hash of its URL, which for a
+    file is its absolute path: the same book built in two folders would differ
+    in those names.  A data: URL makes the name a hash of the image itself."""
+    def inline(m):
+        path = folder / m.group(2)
+        kind = "png" if path.suffix == ".png" else "jpeg"
+        data = base64.b64encode(path.read_bytes()).decode()
+        return f'{m.group(1)}"data:image/{kind};base64,{data}"'
+    return re.sub(r'(<img\b[^>]*?\bsrc=)"(?!data:)([^":]+\.(?:png|jpe?g))"', inline, markup)
+
+
 def render(html: Path, target: Path, edition: str) -> Path:
     from weasyprint import CSS, HTML
 
     fetcher = _fetcher()
     stylesheets = [CSS(filename=str(html.parent / "_static" / "print.css"), url_fetcher=fetcher),
                    CSS(string=EDITIONS[edition][1])]  # later: the edition's sizes win
-    document = HTML(filename=str(html), url_fetcher=fetcher).render(
+    markup = inline_raster_images(unwrap_image_links(html.read_text(encoding="utf-8")), html.parent)
+    document = HTML(string=markup, base_url=html.as_uri(), url_fetcher=fetcher).render(
         stylesheets=stylesheets, pdf_variant="pdf/ua-1")
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
