@@ -28,9 +28,9 @@ Stock Sphinx 9 writes an EPUB that EPUBCheck 5.3 and Ace by DAISY flag
   ``content: none`` to suppress them) were drawn as text by MuPDF
   ("none[5]none");
 * writes table header cells with ``scope`` (PDF/UA and screen readers);
-* writes the zip with entries in a fixed order and fixed times taken from
-  ``SOURCE_DATE_EPOCH`` (never before 1980, which zip cannot store), so two
-  builds of the same source give the same bytes.
+* gives every file a fixed time from ``SOURCE_DATE_EPOCH`` (never before
+  1980, which zip cannot store) and a fixed mode before Sphinx zips them, so
+  two builds of the same source give the same bytes.
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ from __future__ import annotations
 import html
 import os
 import time
-from zipfile import ZIP_DEFLATED, ZIP_STORED, ZipFile, ZipInfo
 
 from book_html import BookHTMLTranslator
 from book_markup import replace_once
@@ -57,9 +56,15 @@ A11Y_FEATURES = (
 )
 
 
-def zip_date_time() -> tuple[int, int, int, int, int, int]:
+def zip_file_time() -> float:
+    """The file time that ``ZipFile.write`` records as ``SOURCE_DATE_EPOCH`` in UTC.
+
+    Zip stores a local date and time without a zone, and ``ZipFile.write``
+    takes it from ``time.localtime`` of the file's time; so the file gets the
+    local time whose broken-down value is the UTC one, the same on every
+    machine whatever its time zone."""
     epoch = int(os.environ.get("SOURCE_DATE_EPOCH", ZIP_EPOCH_MIN))
-    return time.gmtime(max(epoch, ZIP_EPOCH_MIN))[:6]
+    return time.mktime(time.gmtime(max(epoch, ZIP_EPOCH_MIN))[:8] + (-1,))
 
 
 def accessibility_metadata(summary: str) -> str:
@@ -161,23 +166,20 @@ class BookEpubBuilder(Epub3Builder):
                 f"      <h2>Landmarks</h2>\n      <ol>\n{items}\n      </ol>\n    </nav>")
 
     def build_epub(self) -> None:
-        outname = self.config.epub_basename + ".epub"
-        filename = self.outdir / outname
-        stamp = zip_date_time()
+        """Sphinx's own zip, from files given a fixed time and mode first.
 
-        def add(zf: ZipFile, name: str, compress: int) -> None:
-            info = ZipInfo(name, date_time=stamp)
-            info.compress_type = compress
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, (self.outdir / name).read_bytes())
-
-        with ZipFile(filename, "w") as zf:
-            add(zf, "mimetype", ZIP_STORED)  # first and uncompressed, as OCF asks
-            for name in ("META-INF/container.xml", "content.opf", "toc.ncx"):
-                add(zf, name, ZIP_DEFLATED)
-            for name in self.files:
-                add(zf, name, ZIP_DEFLATED)
-
+        Sphinx writes each entry with its file's modification time and mode
+        (``ZipFile.write``), so two builds differ in bytes, and a file older
+        than 1980 stops the build (sphinx-doc/sphinx#14168, open).  Setting
+        every file to the ``SOURCE_DATE_EPOCH`` time (never before 1980) and
+        to mode 644 beforehand leaves the writing, and its entry order
+        (mimetype first and stored, as OCF asks), to Sphinx."""
+        stamp = zip_file_time()
+        for name in ("mimetype", "META-INF/container.xml", "content.opf", "toc.ncx", *self.files):
+            path = self.outdir / name
+            path.chmod(0o644)
+            os.utime(path, (stamp, stamp))
+        super().build_epub()
 
 def setup(app):
     app.add_config_value("epub_accessibility_summary", "", "epub", types=[str])
