@@ -6,14 +6,14 @@ A settings page, grouped by output format.  Code that does work lives in
 """
 
 import sys
-import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "tools" / "extensions"))
 
-with open(ROOT / "source" / "_data" / "book.toml", "rb") as f:
-    BOOK = tomllib.load(f)
+from book_data import load_book  # noqa: E402 (the path above makes it importable)
+
+BOOK = load_book(ROOT)
 
 # -- General configuration ---------------------------------------------------
 

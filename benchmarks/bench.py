@@ -32,7 +32,6 @@ import subprocess
 import sys
 import threading
 import time
-import tomllib
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from importlib import metadata
 from pathlib import Path
@@ -43,7 +42,10 @@ HERE = ROOT / "benchmarks"
 PY = sys.executable
 SPHINX_OPTS = ["-W", "-n", "--keep-going", "-q"]  # as tools/build.py
 LATEXMK = "LATEXMKOPTS=-silent -interaction=nonstopmode -halt-on-error"  # as tools/build.py
-NAME = tomllib.loads((ROOT / "source" / "_data" / "book.toml").read_text())["basename"]
+sys.path.insert(0, str(ROOT / "tools" / "extensions"))
+from book_data import load_book  # noqa: E402
+
+NAME = load_book(ROOT)["basename"]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 MB, KB = 1_000_000, 1_000

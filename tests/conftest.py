@@ -13,7 +13,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "source"
-BOOK = tomllib.loads((SOURCE / "_data" / "book.toml").read_text())
+sys.path.insert(0, str(ROOT / "tools" / "extensions"))
+from book_data import book_toml, load_book  # noqa: E402
+
+BOOK = load_book(ROOT)
+BOOK_TOML = book_toml(ROOT)
 NAME = BOOK["basename"]
 
 
@@ -112,9 +115,6 @@ def doc_title(doc: str) -> str:
         if line and set(line) == {"="} and len(line) >= len(lines[i - 1].strip()) > 0:
             return lines[i - 1].strip()
     raise AssertionError(f"{doc}.rst has no title")
-
-
-CLINICAL_CHAPTERS = ["key-facts", "mechanism", "uses", "benefits", "cautions", "prescriber"]
 
 
 def paragraphs(path: Path):

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, SOURCE
+from conftest import BOOK_TOML, ROOT, SOURCE
 
 sys.path.insert(0, str(ROOT / "tools"))
 import plainlanguage as pl  # noqa: E402
@@ -39,7 +39,7 @@ def test_no_sentence_runs_over_30_words(path):
     assert not long, "\n".join(f"{path.name}:{n}: {c} words: {t}" for n, c, t in long)
 
 
-@pytest.mark.parametrize("path", SOURCES + [SOURCE / "_data" / "book.toml"], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SOURCES + [BOOK_TOML], ids=lambda p: p.name)
 def test_spelling_is_american(path):
     found = pl.british_spellings(path.read_text(encoding="utf-8"))
     assert not found, f"{path.name}: " + ", ".join(f"{w} (US: {us})" for w, us in found)

@@ -45,7 +45,6 @@ import signal
 import subprocess
 import sys
 import time
-import tomllib
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -53,17 +52,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools" / "extensions"))
+from book_data import BOOK_TOML, load_book  # noqa: E402 (importable from the line above)
+
 SPHINX_OPTS = ["-W", "-n", "--keep-going", "-q"]
-BOOK_TOML = Path("source") / "_data" / "book.toml"
 
 
 class BuildError(Exception):
     pass
-
-
-def book_meta(root: Path) -> dict:
-    with open(root / BOOK_TOML, "rb") as f:
-        return tomllib.load(f)
 
 
 def git_commit_time(root: Path) -> str:
@@ -82,7 +78,7 @@ def default_env(root: Path) -> dict[str, str]:
     if "SOURCE_DATE_EPOCH" not in env:
         stamp = git_commit_time(root)
         if not stamp:
-            reviewed = book_meta(root)["reviewed"]
+            reviewed = load_book(root)["reviewed"]
             try:
                 day = datetime.strptime(reviewed, "%d %B %Y").replace(tzinfo=timezone.utc)
             except ValueError as exc:
@@ -136,7 +132,7 @@ def build_epub(root: Path, work: Path, env: dict, clean: bool = True) -> Path:
         shutil.rmtree(out, ignore_errors=True)
         shutil.rmtree(doctrees, ignore_errors=True)
     sphinx(root, "epub", out, doctrees, env)
-    epub = out / f"{book_meta(root)['basename']}.epub"
+    epub = out / f"{load_book(root)['basename']}.epub"
     check_epub(epub, env)
     return epub
 
@@ -184,7 +180,7 @@ def build_pdf(root: Path, work: Path, env: dict, editions=PDF_EDITIONS) -> list[
     print_pdf.py fails on a font that is not the book's or a .notdef glyph."""
     out, doctrees = work / "print", work / "doctrees" / "print"
     sphinx(root, "print", out, doctrees, env)
-    name, pdfs = book_meta(root)["basename"], work / "pdf"
+    name, pdfs = load_book(root)["basename"], work / "pdf"
     def edition(ed: str) -> Path:
         run([sys.executable, str(root / "tools" / "print_pdf.py"), str(out / "index.html"), str(pdfs),
              name, ed, "--source", str(root / "source")], f"the {ed} PDF (WeasyPrint)", env)
@@ -366,7 +362,7 @@ def ship_downloads(root: Path, html: Path, files: list[Path]) -> None:
     from download_sizes import ship_downloads as ship
 
     try:
-        ship(html, files, pending=(f"{book_meta(root)['basename']}-html.zip",))
+        ship(html, files, pending=(f"{load_book(root)['basename']}-html.zip",))
     except ShippingError as exc:
         raise BuildError(str(exc)) from exc
 
@@ -387,7 +383,7 @@ def build_book(root: Path, published: Path, work: Path, env: dict) -> None:
     are copied into the site and the sizes filled in (download_sizes.py), so
     the site ships the same edition.
     """
-    name = book_meta(root)["basename"]
+    name = load_book(root)["basename"]
     pub = Published(published, name)
     check_writable(pub)
     work.parent.mkdir(parents=True, exist_ok=True)
@@ -495,13 +491,13 @@ def main(argv=None) -> int:
         if isinstance(exc, OSError):  # a folder that cannot be written, a full disk: one line, no traceback
             exc = cannot_write(Path(exc.filename or "?"), exc)
         if args.target == "book":
-            where = Published(published, book_meta(root)["basename"]).state()
+            where = Published(published, load_book(root)["basename"]).state()
         else:
             where = "nothing published"
         print(f"\nBUILD FAILED: {exc}\n({where}; the messages above name the file and line)", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        where = Published(published, book_meta(root)["basename"]).state() if args.target == "book" else ""
+        where = Published(published, load_book(root)["basename"]).state() if args.target == "book" else ""
         print(f"\nBUILD STOPPED (interrupted){': ' + where if where else ''}", file=sys.stderr)
         return 130
     return 0

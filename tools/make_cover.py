@@ -6,7 +6,6 @@ timestamp or software tag is written into the PNG.
 """
 
 import sys
-import tomllib
 from pathlib import Path
 
 import matplotlib
@@ -15,10 +14,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools" / "extensions"))
+from book_data import load_book  # noqa: E402
 
 
 def main(out: Path = ROOT / "source" / "_static" / "cover.png") -> None:
-    book = tomllib.loads((ROOT / "source" / "_data" / "book.toml").read_text())
+    book = load_book(ROOT)
     fig = plt.figure(figsize=(6, 9), dpi=200)
     fig.patch.set_facecolor("#1f3b57")
     ax = fig.add_axes([0, 0, 1, 1])

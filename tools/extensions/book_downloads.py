@@ -23,6 +23,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from book_data import book_toml
 from docutils import nodes
 from download_sizes import SIZE_PLACEHOLDER, human_size
 from sphinx.util.docutils import SphinxDirective
@@ -67,7 +68,7 @@ class DownloadsDirective(SphinxDirective):
     def run(self):
         config, builder = self.config, self.env.app.builder
         edition = f"edition {config.release}, content reviewed {config.today}"
-        self.env.note_dependency(str(Path(self.env.app.confdir) / "source" / "_data" / "book.toml"))
+        self.env.note_dependency(str(book_toml(self.env.app.confdir)))
         if builder.name in ("epub", "print") or builder.format != "html":
             fmt = "EPUB" if builder.name == "epub" else "PDF"
             return [nodes.paragraph(text=f"You are reading the {fmt} edition ({edition}). The same book is "

@@ -13,18 +13,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
-from pathlib import Path
 
+from book_data import book_toml, load_book
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
 
 def book_data(env) -> dict:
-    path = Path(env.srcdir) / "_data" / "book.toml"
-    env.note_dependency(str(path))
-    with open(path, "rb") as f:
-        return tomllib.load(f)
+    env.note_dependency(str(book_toml(env.app.confdir)))
+    return load_book(env.app.confdir)
 
 
 class ReviewedDirective(SphinxDirective):
