@@ -73,13 +73,6 @@ class Fact(BaseModel):
     derived_from: Words | None = None
     multiple: Factor | None = None
     divisor: Factor | None = None
-    # data for the taper figure
-    step_mg_per_day: Number | None = None
-    interval_days: Number | None = None
-    low_percent: Number | None = None
-    high_percent: Number | None = None
-    low_weeks: Number | None = None
-    high_weeks: Number | None = None
 
     @model_validator(mode="after")
     def one_shape(self):
