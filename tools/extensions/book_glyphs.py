@@ -1,14 +1,14 @@
-"""Fail the PDF build on any character its fonts cannot draw.
+"""Fail the PDF build on any character its fonts cannot draw, naming file and line.
 
-Under xelatex a character missing from the font does not stop the build: it
-vanishes from the PDF with only a "Missing character" line in the LaTeX log
-(sphinx-doc/sphinx#12714).  In a medical book "500 µg" turning into "500 g"
-is a safety defect.  Before LaTeX runs, this extension checks every character
-of the resolved document against the font that will set it (FreeSerif for
-prose, FreeSans for headings, FreeMono for literal text) and reports each
-missing one with the source file and line, which fails the build under -W.
-The preamble in conf.py also sets ``\\tracinglostchars=3`` so that xelatex
-itself stops, and the build script scans the log as a last line of defence.
+WeasyPrint does not stop on a character missing from the font: it draws it
+in whatever other installed font has it, or as an empty box (``.notdef``).
+In a medical book "500 µg" turning into "500 g" or "500 □g" is a safety
+defect.  While the print builder (``book_print.py``) resolves each document,
+this extension checks every character against the font that will set it
+(FreeSerif for prose, FreeSans for headings, FreeMono for literal text) and
+reports each missing one with the source file and line, which fails the
+build under -W.  ``tools/print_pdf.py`` checks the finished PDFs as well (a
+fallback font or a ``.notdef`` glyph in them fails the build too).
 """
 
 from __future__ import annotations
@@ -22,11 +22,7 @@ from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-FONT_DIRS = (
-    Path("/usr/share/fonts/opentype/freefont"),
-    Path("/usr/share/texmf/fonts/opentype/public/freefont"),
-    Path("/usr/share/texlive/texmf-dist/fonts/opentype/public/gnu-freefont"),
-)
+FONT_DIRS = (Path("/usr/share/fonts/opentype/freefont"),)  # Debian's fonts-freefont-otf
 
 
 @functools.cache
@@ -59,29 +55,19 @@ def _ancestors(node: nodes.Node):
 
 
 def check_doctree(app, doctree: nodes.document, docname: str) -> None:
-    if app.builder.format != "latex":
+    """Every character of a print document in the font that sets it."""
+    if app.builder.name != "print":
         return
     for text in doctree.findall(nodes.Text):
         font = font_for(text)
         cmap = charset(font)
-        seen = set()
-        for ch in str(text):
-            # format and control characters draw nothing; book_sources.py refuses them
-            if ch in seen or ch.isspace() or unicodedata.category(ch) in {"Cc", "Cf"}:
+        # format and control characters draw nothing; book_sources.py refuses them
+        for ch in sorted(set(str(text))):
+            if ch.isspace() or unicodedata.category(ch) in {"Cc", "Cf"} or ord(ch) in cmap:
                 continue
-            seen.add(ch)
-            if ord(ch) not in cmap:
-                name = unicodedata.name(ch, f"U+{ord(ch):04X}")
-                logger.warning(
-                    "character %r (U+%04X %s) is missing from the PDF font %s: "
-                    "it would vanish from the PDF",
-                    ch,
-                    ord(ch),
-                    name,
-                    font,
-                    location=text.parent,
-                    type="glyph",
-                )
+            logger.warning("character %r (U+%04X %s) is missing from the print font %s",
+                           ch, ord(ch), unicodedata.name(ch, "?"), font,
+                           location=text.parent, type="glyph")
 
 
 def setup(app):

@@ -19,14 +19,13 @@ The ``print`` builder is Sphinx's ``singlehtml`` with three differences:
   a comma goes between neighbours ("1, 3", not "13").
 
 Every character of the print document is checked against the font that will
-set it (book_glyphs.charset), so a missing glyph fails the build with the
-source file and line; print_pdf.py checks the PDF itself afterwards.
+set it (``book_glyphs.py``, loaded by conf.py), so a missing glyph fails the
+build with the source file and line; print_pdf.py checks the PDF afterwards.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from book_html import BookHTMLTranslator
 from docutils import nodes
@@ -182,26 +181,8 @@ def _ancestors(node):
         node = node.parent
 
 
-def check_print_glyphs(app, doctree, docname) -> None:
-    """Every character of the print document in the font that sets it, with file and line."""
-    if app.builder.name != "print":
-        return
-    from book_glyphs import charset, font_for
-
-    for text in doctree.findall(nodes.Text):
-        font = font_for(text)
-        cmap = charset(font)
-        for ch in set(str(text)):
-            if ch.isspace() or unicodedata.category(ch) in {"Cc", "Cf"} or ord(ch) in cmap:
-                continue
-            logger.warning("character %r (U+%04X %s) is missing from the print font %s",
-                           ch, ord(ch), unicodedata.name(ch, "?"), font,
-                           location=text.parent, type="glyph")
-
-
 def setup(app):
     app.setup_extension("book_html")
     app.add_config_value("book_print_meta", {}, "html", types=[dict])
     app.add_builder(PrintBuilder)
-    app.connect("doctree-resolved", check_print_glyphs)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
