@@ -142,18 +142,15 @@ def compact_icons(html: str) -> str:
 
 
 def template_replace_once(html: str, anchor: str, replacement: str) -> str:
-    """Jinja filter for source/_templates/page.html: replace_once, naming the template."""
+    """For source/_templates/page.html: replace_once, naming the template."""
     return replace_once(html, anchor, replacement, "source/_templates/page.html")
 
 
-def add_template_filters(app) -> None:
-    environment = getattr(getattr(app.builder, "templates", None), "environment", None)
-    if environment is not None:
-        environment.filters["book_compact_icons"] = compact_icons
-        environment.filters["book_replace_once"] = template_replace_once
-
-
 def page_context(app, pagename, templatename, context, doctree) -> None:
+    # Helpers the book's templates call, passed in the page context (Sphinx has
+    # no public way to add Jinja filters; the context is its documented API).
+    context["book_compact_icons"] = compact_icons
+    context["book_replace_once"] = template_replace_once
     if app.builder.name == "epub":
         return
     trim_assets(context, doctree)
@@ -163,6 +160,5 @@ def setup(app):
     app.setup_extension("book_downloads")
     for builder in ("html", "dirhtml", "singlehtml"):
         app.set_translator(builder, BookHTMLTranslator, override=True)
-    app.connect("builder-inited", add_template_filters)
     app.connect("html-page-context", page_context)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
