@@ -24,6 +24,9 @@ SOURCE = ROOT / "source"
 sys.path.insert(0, str(ROOT / "tools" / "extensions"))
 from book_data import book_toml, load_book  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "tools"))
+from plainlanguage import toctree_docs  # noqa: E402,F401 (the tests' list of chapters)
+
 BOOK = load_book(ROOT)
 BOOK_TOML = book_toml(ROOT)
 NAME = BOOK["basename"]
@@ -79,20 +82,6 @@ def copy_project(dest: Path) -> Path:
 
 
 # -- reading the sources --------------------------------------------------------
-
-def toctree_docs() -> list[str]:
-    """Documents in the root toctree, in reading order."""
-    text = (SOURCE / "index.rst").read_text()
-    block = text.split(".. toctree::", 1)[1]
-    docs = []
-    for line in block.splitlines()[1:]:
-        if line.strip().startswith(":") or not line.strip():
-            continue
-        if not line.startswith("   "):
-            break
-        docs.append(line.strip())
-    return docs
-
 
 HEADING_UNDERLINE = re.compile(r"^([=\-~^])\1*$")
 

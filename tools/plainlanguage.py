@@ -159,9 +159,9 @@ def british_spellings(text: str) -> list[tuple[str, str]]:
     return found
 
 
-def chapters() -> list[str]:
-    """Every document of the book with running text (the toctree, in order)."""
-    text = (SOURCE / "index.rst").read_text(encoding="utf-8")
+def toctree_docs(source: Path = SOURCE) -> list[str]:
+    """The documents of the root toctree (``index.rst``), in reading order."""
+    text = (source / "index.rst").read_text(encoding="utf-8")
     block = text.split(".. toctree::", 1)[1]
     docs = []
     for line in block.splitlines()[1:]:
@@ -170,4 +170,9 @@ def chapters() -> list[str]:
         if not line.startswith("   "):
             break
         docs.append(line.strip())
-    return [d for d in docs if d not in {"bibliography", "downloads"}]
+    return docs
+
+
+def chapters() -> list[str]:
+    """Every document of the book with running text (the toctree, in order)."""
+    return [d for d in toctree_docs() if d not in {"bibliography", "downloads"}]
