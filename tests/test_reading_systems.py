@@ -223,6 +223,35 @@ def test_note_references_read_as_one_pair_of_brackets_in_a_css_reading_system(ch
     assert not any(seen.values()), f"note references as the reader sees them: {seen}"
 
 
+
+@pytest.mark.parametrize("size", (12, 16))
+def test_headings_stay_with_their_text_in_a_css_reading_system(chromium, unpacked, package, documents, size):
+    """Kobo, Apple Books and Kindle keep a heading with the text after it when the CSS asks
+    (break-after: avoid), and a short box that must start a page takes its heading with it.
+    Chromium, with the EPUB's own CSS on a 6-inch page, stands in for them here.  (MuPDF keeps
+    nothing together: it can still end a page with a heading.)"""
+    import pymupdf
+
+    page = chromium.new_page()
+    checked, stranded = 0, []
+    for name, _ in spine_documents(package, documents):
+        if not name.endswith(".xhtml") or name == "nav.xhtml":
+            continue
+        page.goto((unpacked / name).as_uri())
+        heads = set(page.evaluate("""() => [...document.querySelectorAll('h1, h2, h3, h4, p.rubric')]
+            .map(h => h.innerText.replace(/\\s+/g, ' ').trim())"""))
+        page.add_style_tag(content=f"html {{ font-size: {size}pt; }}")
+        pdf = pymupdf.open(stream=page.pdf(width="3.57in", height="4.82in", margin={m: "0.15in" for m in
+                                           ("top", "bottom", "left", "right")}), filetype="pdf")
+        for number, sheet in enumerate(pdf, 1):
+            lines = [" ".join(line.split()) for line in sheet.get_text().splitlines() if line.strip()]
+            checked += bool(lines)
+            if lines and any(" ".join(lines[-k:]) in heads for k in (1, 2, 3)):
+                stranded.append(f"{name} page {number}: {lines[-1]!r}")
+    page.close()
+    assert checked > 100, f"only {checked} pages laid out"
+    assert not stranded, f"a heading ends a page at {size} pt, its text on the next:\n" + "\n".join(stranded)
+
 # -- MuPDF at the true size of a 6-inch e-reader ---------------------------------------
 
 # A 6-inch Kobo Clara or Kindle Paperwhite screen is about 3.57 x 4.82 in: MuPDF
@@ -407,7 +436,7 @@ def page_of(laid_out, phrase: list[str], start: int) -> int | None:
     pages = laid_out["pages"]
     for n in range(start, len(pages)):
         here = words(" ".join(line["text"] for line in pages[n]["lines"]))
-        after = words(" ".join(line["text"] for line in pages[n + 1]["lines"][:3])) if n + 1 < len(pages) else []
+        after = words(" ".join(line["text"] for line in pages[n + 1]["lines"][:8])) if n + 1 < len(pages) else []
         joined = " ".join(here + after)
         at = joined.find(" ".join(phrase))
         if at >= 0 and at < len(" ".join(here)):

@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.locale import admonitionlabels
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
@@ -134,6 +135,19 @@ SHORT_BOX_WORDS = 60
 WARNING_BOXES = {"danger", "warning", "caution", "important", "attention", "get-help"}
 
 
+def starts_new_page(box: nodes.Element) -> None:
+    """Give a short box a page of its own start; its section's heading goes with
+    it when the box comes right under that heading, else the heading would end
+    the page before (MuPDF keeps no heading with what follows)."""
+    parent = box.parent
+    before = parent[: parent.index(box)]
+    heading_only = all(isinstance(n, (nodes.title, nodes.target, addnodes.index)) for n in before)
+    if isinstance(parent, nodes.section) and heading_only:
+        parent["classes"].append("keep-whole")
+    else:
+        box["classes"].append("keep-whole")
+
+
 class RunInWarningTitles(SphinxPostTransform):
     """Move a warning box's title into its first paragraph, as a bold run-in heading."""
 
@@ -160,7 +174,7 @@ class RunInWarningTitles(SphinxPostTransform):
                 title_children = list(title.children)
                 box.remove(title)
             if len(box.astext().split()) <= SHORT_BOX_WORDS:
-                box["classes"].append("keep-whole")
+                starts_new_page(box)
             first = box[0]
             first.insert(0, nodes.strong("", "", *title_children, nodes.Text(": "),
                                          classes=["admonition-title"]))
