@@ -296,6 +296,42 @@ def test_headings_never_end_a_page(spans):
     assert not stranded, stranded
 
 
+def test_no_page_inside_a_chapter_is_left_more_than_half_empty(edition):
+    """A box kept whole may push to the next page only when it then fits there: a box taller
+    than the page ("Get help now" in large print) starts where it stands instead of leaving
+    its chapter's title alone on a page.  The page before a chapter starts may end anywhere."""
+    import pymupdf
+
+    doc = pymupdf.open(edition["path"])
+    starts = {page for level, _, page in doc.get_toc() if level == 1}
+    height = doc[0].rect.height
+
+    def text_blocks(page):
+        blocks = [b for b in page.get_text("blocks") if b[6] == 0 and b[4].strip()]
+        # neither the running head (the first block, at the top) nor the page number
+        return [b for n, b in enumerate(blocks) if not (n == 0 and b[1] < 0.12 * height)
+                and not re.fullmatch(r"\s*\d+\s*", b[4])]
+
+    checked, gaps = 0, []
+    for i in range(1, len(doc) - 1):
+        text = text_blocks(doc[i])
+        if i + 2 in starts or not text:
+            continue
+        checked += 1
+        foot = max(b[3] for b in doc[i].get_text("blocks"))  # the page number's line
+        empty = (foot - max(b[3] for b in text)) / height
+        if empty <= 0.5:
+            continue
+        following = doc[i + 1]
+        opens_at = min((b[1] for b in text_blocks(following)), default=height)
+        # a figure or a box kept whole: it opens the next page and ends on it
+        kept_whole = min((d["rect"].y0 for d in following.get_drawings()
+                          if d["rect"].height > 50 and d["rect"].y1 < 0.88 * height), default=height)
+        if kept_whole >= opens_at + 0.06 * height:
+            gaps.append(f"page {i + 1}: {empty:.0%} empty, then {text_blocks(following)[0][4][:50]!r}")
+    assert checked > 50, f"only {checked} pages of running text in {edition['name']}"
+    assert not gaps, f"{edition['name']}: pages left half empty inside a chapter:\n" + "\n".join(gaps)
+
 def test_no_hyphenation_breaks_a_word(edition, book):
     """Only words that have a hyphen of their own break at a line end (no "opi-oids")."""
     html = normalise(" ".join((book.html / f"{d}.html").read_text() for d in toctree_docs()))

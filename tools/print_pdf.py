@@ -42,7 +42,12 @@ EDITIONS = {
                      # a box taller than the small page goes on after its heading, not a page later
                      ".admonition { break-inside: auto; }")),
     "large-print": ("-large-print", ("@page { size: letter; margin: 0.8in 0.85in 0.9in; } "
-                                     ":root { --body-size: 17pt; --leading: 1.5; } p, li { margin-bottom: 0.7em; }")),
+                                     ":root { --body-size: 17pt; --leading: 1.5; } p, li { margin-bottom: 0.7em; } "
+                                     # at 17 pt, a Key points box kept whole left half a page empty
+                                     # before it, and "Get help now" (taller than a page here) left
+                                     # its chapter's title alone on a page: both go on over a page,
+                                     # starting where they stand (other warning boxes stay whole)
+                                     ".admonition.key-points, .admonition.get-help { break-inside: auto; }")),
 }
 BOOK_FONTS = ("FreeSerif", "FreeSans", "FreeMono")
 # The figures (book_figures.py) name DejaVu Sans first for the screen; in print
