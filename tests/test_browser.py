@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import http.server
 import io
 import threading
@@ -554,3 +555,27 @@ def test_the_downloads_page_offers_the_site_as_a_zip_to_read_offline(chromium, s
     top = book.html_zip.stem
     for name in ("index.html", "search.html", "searchindex.js", "_static/book-search-text.js"):
         assert f"{top}/{name}" in names, f"the zip has no {name}"
+
+
+def test_search_summaries_keep_blocks_apart_and_index_entries_find_their_section():
+    """book_search.py's page text, on markup written with no white space between blocks:
+    a glossary term and its definition apart, an index entry's empty target given the rest
+    of its section, a section's summary after its heading (the result's link shows that)."""
+    sys.path.insert(0, str(ROOT / "tools" / "extensions"))
+    from book_search import page_text
+
+    page = page_text('<html><body><article role="main"><section id="top"><h1>Words</h1>'
+                     '<dl><dt id="term-dependence">dependence<a class="headerlink" href="#x">#</a></dt>'
+                     '<dd><p>The body adjusts.</p></dd><dt id="term-taper">taper</dt><dd><p>Slowly.</p></dd></dl>'
+                     '<section id="more"><span id="index-0"></span><h2>More</h2><p>One.</p><p>Two<sup>x</sup>.</p>'
+                     '</section></section></article><p>Not the main text.</p></body></html>')
+    text, anchors = page["text"], page["anchors"]
+    assert text == "Words dependence The body adjusts. taper Slowly. More One. Twox."
+
+    def part(anchor):
+        start, end = anchors[anchor]
+        return text[start:end]
+
+    assert part("term-dependence") == "dependence The body adjusts."
+    assert part("term-taper") == "taper Slowly."
+    assert part("more") == part("index-0") == "One. Twox."
