@@ -465,7 +465,7 @@ def page_words(page, base, href) -> set[str]:
 @pytest.mark.parametrize("where", ["file", "http"])
 def test_search_works_offline_with_summaries(chromium, site, offline_site, book, where, query):
     """From the unzipped HTML zip (file://) as over HTTP: every result shows a few lines of its
-    page with the word searched for marked, words apart ("dependence The", never "dependenceThe"),
+    page with the word searched for marked, words apart ("dependence: The", never "dependenceThe"),
     and nothing in the console (Sphinx fetched each page, which file:// refuses: 14 CORS errors)."""
     base = offline_site if where == "file" else site
     page, context, problems = search_from_the_sidebar(chromium, base, query)
@@ -480,7 +480,7 @@ def test_search_works_offline_with_summaries(chromium, site, offline_site, book,
     glossary = [r for r in results if r["href"].startswith("glossary.html#term-")]
     assert glossary, f"{query!r}: no glossary term among {[r['href'] for r in results]}"
     term = glossary[0]["summary"]
-    assert re.match(rf"{stem}\w* [A-Z]", term, re.IGNORECASE), f"the term runs into its definition: {term!r}"
+    assert re.match(rf"{stem}\w*: [A-Z]", term, re.IGNORECASE), f"the term runs into its definition: {term!r}"
     checked = page.context.new_page()
     for href in sorted({r["href"].split("#")[0] for r in results}):
         words = page_words(checked, base, href)
@@ -570,12 +570,12 @@ def test_search_summaries_keep_blocks_apart_and_index_entries_find_their_section
                      '<section id="more"><span id="index-0"></span><h2>More</h2><p>One.</p><p>Two<sup>x</sup>.</p>'
                      '</section></section></article><p>Not the main text.</p></body></html>')
     text, anchors = page["text"], page["anchors"]
-    assert text == "Words dependence The body adjusts. taper Slowly. More One. Twox."
+    assert text == "Words: dependence: The body adjusts. taper: Slowly. More: One. Twox."
 
     def part(anchor):
         start, end = anchors[anchor]
         return text[start:end]
 
-    assert part("term-dependence") == "dependence The body adjusts."
-    assert part("term-taper") == "taper Slowly."
+    assert part("term-dependence") == "dependence: The body adjusts."
+    assert part("term-taper") == "taper: Slowly."
     assert part("more") == part("index-0") == "One. Twox."

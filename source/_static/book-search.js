@@ -35,13 +35,14 @@
     return { words, stems: stems.filter((s) => !words.includes(s)) };
   };
 
+  // No look-behind in these patterns: Safari before 16.4 cannot compile one.
+  const wordStart = (terms) => `(^|[^\\p{Letter}\\p{Number}])(${terms.map(escape).join("|")})`;
+
   // The first place one of the terms starts a word, or -1.
   const firstMatch = (text, terms) => {
     if (!terms.length) return -1;
-    const found = text.match(
-      new RegExp(`(?<![\\p{Letter}\\p{Number}])(?:${terms.map(escape).join("|")})`, "iu"),
-    );
-    return found ? found.index : -1;
+    const found = text.match(new RegExp(wordStart(terms), "iu"));
+    return found ? found.index + found[1].length : -1;
   };
 
   // A few lines of text around the first word found, cut at spaces.
@@ -64,16 +65,14 @@
       p.textContent = text;
       return p;
     }
-    const marked = new RegExp(
-      `(?<![\\p{Letter}\\p{Number}])(?:${all.map(escape).join("|")})[\\p{Letter}\\p{Number}]*`,
-      "giu",
-    );
+    const marked = new RegExp(`${wordStart(all)}[\\p{Letter}\\p{Number}]*`, "giu");
     let last = 0;
     for (const found of text.matchAll(marked)) {
-      p.append(text.slice(last, found.index));
+      const start = found.index + found[1].length;
+      p.append(text.slice(last, start));
       const span = p.appendChild(document.createElement("span"));
       span.classList.add("highlighted");
-      span.textContent = found[0];
+      span.textContent = found[0].slice(found[1].length);
       last = found.index + found[0].length;
     }
     p.append(text.slice(last));
