@@ -42,6 +42,7 @@ extensions = [
     "book_inputs",
     "book_meta",
     "book_print",
+    "book_search",
     "book_sources",
     "book_units",
     "facts",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import http.server
 import io
 import threading
@@ -404,3 +405,177 @@ def test_glossary_terms_and_definitions_do_not_run_together(book):
     html = (book.html / "glossary.html").read_text()
     joined = re.findall(r"</dt><dd>", html)
     assert "<dt" in html and not joined, f"{len(joined)} glossary terms run into their definitions"
+
+
+# -- search, online and offline ------------------------------------------------------
+
+# A word the whole book uses, and a glossary word (its stem: the form the search index and the marks use).
+SEARCHES = {"withdrawal": "withdraw", "agoraphobia": "agoraphobia"}
+WORD = re.compile(r"[^\W_]+(?:[-’'][^\W_]+)*")
+
+
+@pytest.fixture(scope="session")
+def offline_site(book, tmp_path_factory):
+    """The HTML zip from the downloads page, unzipped as a reader would: file:// URL of its folder."""
+    folder = tmp_path_factory.mktemp("offline")
+    with zipfile.ZipFile(book.html_zip) as zf:
+        zf.extractall(folder)
+    index = folder / book.html_zip.stem / "index.html"
+    assert index.is_file(), sorted(p.name for p in folder.iterdir())
+    return index.parent.as_uri() + "/"
+
+
+def search_from_the_sidebar(chromium, base, query, viewport=DESKTOP):
+    """Search from the sidebar box of index.html with the pages' own Content-Security-Policy in force.
+
+    Returns the open page (on search.html, every result shown), its context, and what
+    went wrong in the console: errors and warnings (CORS, CSP, failed look-ups) and uncaught exceptions."""
+    context = new_context(chromium, base, viewport=viewport, bypass_csp=False)
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+            if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.goto(base + "index.html")
+    box = page.locator("input.sidebar-search")
+    box.fill(query)
+    box.press("Enter")
+    page.wait_for_url(f"**/search.html?q={query}*")
+    for _ in range(150):  # the status line is written once the last result is shown
+        if page.evaluate("(document.querySelector('#search-results .search-summary') || {}).textContent || ''"):
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(300)
+    return page, context, problems
+
+
+RESULTS = """() => [...document.querySelectorAll('#search-results ul.search > li')].map(li => ({
+    href: li.querySelector('a').getAttribute('href'),
+    summary: [...li.querySelectorAll('p.context')].map(p => p.textContent).join(' | '),
+    marked: [...li.querySelectorAll('p.context .highlighted')].map(s => s.textContent)}))"""
+
+
+def page_words(page, base, href) -> set[str]:
+    """The words of a page as the browser lays it out (blocks apart), to check a summary's words against."""
+    page.goto(base + href.split("#")[0])
+    return set(WORD.findall(page.evaluate("document.querySelector('[role=main]').innerText")))
+
+
+@pytest.mark.parametrize("query", list(SEARCHES))
+@pytest.mark.parametrize("where", ["file", "http"])
+def test_search_works_offline_with_summaries(chromium, site, offline_site, book, where, query):
+    """From the unzipped HTML zip (file://) as over HTTP: every result shows a few lines of its
+    page with the word searched for marked, words apart ("dependence: The", never "dependenceThe"),
+    and nothing in the console (Sphinx fetched each page, which file:// refuses: 14 CORS errors)."""
+    base = offline_site if where == "file" else site
+    page, context, problems = search_from_the_sidebar(chromium, base, query)
+    results = page.evaluate(RESULTS)
+    assert len(results) >= 3, f"{where}: {query!r} found {len(results)} results"
+    stem = SEARCHES[query]
+    for result in results:
+        summary = result["summary"]
+        assert summary.strip(), f"{where}: {result['href']} has no summary"
+        assert re.search(rf"(?<!\w){stem}", summary, re.IGNORECASE), f"{result['href']}: {summary!r}"
+        assert result["marked"] and all(m.lower().startswith(stem) for m in result["marked"]), result
+    glossary = [r for r in results if r["href"].startswith("glossary.html#term-")]
+    assert glossary, f"{query!r}: no glossary term among {[r['href'] for r in results]}"
+    term = glossary[0]["summary"]
+    assert re.match(rf"{stem}\w*: [A-Z]", term, re.IGNORECASE), f"the term runs into its definition: {term!r}"
+    checked = page.context.new_page()
+    for href in sorted({r["href"].split("#")[0] for r in results}):
+        words = page_words(checked, base, href)
+        for result in (r for r in results if r["href"].split("#")[0] == href):
+            joined = [w for w in WORD.findall(result["summary"]) if w not in words]
+            assert not joined, f"{where}: words run together in the summary of {result['href']}: {joined}"
+    if where == "file" and query == "withdrawal":  # for a human to look at
+        (book.folder / "screenshots").mkdir(exist_ok=True)
+        page.goto(page.url.split("?")[0] + f"?q={query}")
+        page.set_viewport_size(PHONE)
+        page.wait_for_selector("#search-results ul.search li p.context", timeout=15000)
+        page.screenshot(path=str(book.folder / "screenshots" / "html-search-390px-file.png"))
+    context.close()
+    assert not problems, f"{where}, search {query!r}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("where", ["file", "http"])
+def test_a_search_result_for_an_index_entry_opens_its_place(chromium, site, offline_site, where):
+    """Results that point at an index entry (#index-N) threw a TypeError on the search page
+    (their anchor is an empty <span>); now each has its section's lines, and opens there."""
+    base = offline_site if where == "file" else site
+    page, context, problems = search_from_the_sidebar(chromium, base, "withdrawal")
+    results = page.evaluate(RESULTS)
+    entries = [r for r in results if re.search(r"#index-\d+$", r["href"])]
+    assert entries, f"no index entry among {[r['href'] for r in results]}"
+    assert all(r["summary"].strip() for r in entries), entries
+    href = entries[0]["href"]
+    page.locator(f'#search-results ul.search > li > a[href="{href}"]').click()
+    page.wait_for_load_state("load")
+    anchor = href.split("#")[1]
+    assert page.url.endswith(href), page.url
+    where_it_is = f"(document.getElementById('{anchor}') || {{getBoundingClientRect: () => ({{top: NaN}})}})" \
+                  ".getBoundingClientRect().top"
+    for _ in range(50):  # the page scrolls there smoothly
+        top = page.evaluate(where_it_is)
+        if 0 <= top < DESKTOP["height"]:
+            break
+        page.wait_for_timeout(100)
+    assert 0 <= top < DESKTOP["height"], f"{href}: the entry's place is at y={top}, not on screen"
+    context.close()
+    assert not problems, f"{where}:\n" + "\n".join(problems)
+
+
+def test_the_downloads_page_offers_the_site_as_a_zip_to_read_offline(chromium, site, book):
+    """The downloads page links the HTML zip; the browser gets the published zip, with the site in it."""
+    context = new_context(chromium, site, accept_downloads=True)
+    page = context.new_page()
+    received = {}
+
+    def keep(route):
+        response = route.fetch()
+        received[route.request.url] = response.body()
+        route.fulfill(response=response)
+
+    page.route("**/_downloads/**", keep)
+    page.goto(site + "downloads.html")
+    link = page.locator(f'article a.book-download[href$="{book.html_zip.name}"]')
+    assert link.count() == 1, f"downloads.html does not link {book.html_zip.name}"
+    assert link.inner_text().startswith("HTML (zip"), link.inner_text()
+    href = link.evaluate("a => a.href")
+    link.click()
+    for _ in range(100):
+        if href in received:
+            break
+        page.wait_for_timeout(100)
+    context.close()
+    assert href in received, f"clicking {href} fetched nothing"
+    data = received[href]
+    assert data == book.html_zip.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = set(zf.namelist())
+    top = book.html_zip.stem
+    for name in ("index.html", "search.html", "searchindex.js", "_static/book-search-text.js"):
+        assert f"{top}/{name}" in names, f"the zip has no {name}"
+
+
+def test_search_summaries_keep_blocks_apart_and_index_entries_find_their_section():
+    """book_search.py's page text, on markup written with no white space between blocks:
+    a glossary term and its definition apart, an index entry's empty target given the rest
+    of its section, a section's summary after its heading (the result's link shows that)."""
+    sys.path.insert(0, str(ROOT / "tools" / "extensions"))
+    from book_search import page_text
+
+    page = page_text('<html><body><article role="main"><section id="top"><h1>Words</h1>'
+                     '<dl><dt id="term-dependence">dependence<a class="headerlink" href="#x">#</a></dt>'
+                     '<dd><p>The body adjusts.</p></dd><dt id="term-taper">taper</dt><dd><p>Slowly.</p></dd></dl>'
+                     '<section id="more"><span id="index-0"></span><h2>More</h2><p>One.</p><p>Two<sup>x</sup>.</p>'
+                     '</section></section></article><p>Not the main text.</p></body></html>')
+    text, anchors = page["text"], page["anchors"]
+    assert text == "Words: dependence: The body adjusts. taper: Slowly. More: One. Twox."
+
+    def part(anchor):
+        start, end = anchors[anchor]
+        return text[start:end]
+
+    assert part("term-dependence") == "dependence: The body adjusts."
+    assert part("term-taper") == "taper: Slowly."
+    assert part("more") == part("index-0") == "One. Twox."
