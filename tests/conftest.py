@@ -7,12 +7,15 @@ a broken or changed book build a copy of the project in a temporary folder.
 
 from __future__ import annotations
 
+import functools
 import html
+import http.server
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,6 +165,49 @@ def need_tool(name: str) -> str:
     path = shutil.which(name)
     assert path, f"{name} is missing: `make test` installs it (tools/sysdeps.sh test)"
     return path
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def site(book):
+    """The built site (build/html) served on 127.0.0.1 at a free port; yields its base URL."""
+    handler = functools.partial(QuietHandler, directory=str(book.html))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def new_context(chromium, site, scheme="light", viewport=DESKTOP, init_script="", **kwargs):
+    """A browser context in one colour scheme, furo's theme switch set to match.
+
+    Every request that leaves the local server is recorded and refused."""
+    # axe-core is injected as an inline script, which the pages' Content-Security-Policy
+    # refuses; the policy itself is tested without this bypass (tests/test_closed.py).
+    kwargs.setdefault("bypass_csp", True)
+    context = chromium.new_context(viewport=viewport, color_scheme=scheme, **kwargs)
+    context.add_init_script(f"window.localStorage.setItem('theme', '{scheme}');" + init_script)
+    context.outside = []
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(site) or url.startswith(("data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            context.outside.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    return context
 
 
 @pytest.fixture(scope="session")

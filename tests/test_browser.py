@@ -9,12 +9,9 @@ phone-width layout, and screenshots for a human to look at
 
 from __future__ import annotations
 
-import functools
 import re
 import sys
-import http.server
 import io
-import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,29 +19,11 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageStat
 
-from conftest import BOOK, NAME, ROOT, doc_title
+from conftest import BOOK, DESKTOP, NAME, ROOT, doc_title, new_context
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCHEMES = ("light", "dark")
 PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="session")
-def site(book):
-    """The built site (build/html) served on 127.0.0.1 at a free port; yields its base URL."""
-    handler = functools.partial(QuietHandler, directory=str(book.html))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture(scope="session")
@@ -52,29 +31,6 @@ def page_names(book):
     names = sorted(p.name for p in book.html.glob("*.html"))
     assert "index.html" in names and "mechanism.html" in names, names
     return names
-
-
-def new_context(chromium, site, scheme="light", viewport=DESKTOP, **kwargs):
-    """A browser context in one colour scheme, furo's theme switch set to match.
-
-    Every request that leaves the local server is recorded and refused."""
-    # axe-core is injected as an inline script, which the pages' Content-Security-Policy
-    # refuses; the policy itself is tested without this bypass (tests/test_closed.py).
-    kwargs.setdefault("bypass_csp", True)
-    context = chromium.new_context(viewport=viewport, color_scheme=scheme, **kwargs)
-    context.add_init_script(f"window.localStorage.setItem('theme', '{scheme}');")
-    context.outside = []
-
-    def guard(route):
-        url = route.request.url
-        if url.startswith(site) or url.startswith(("data:", "blob:", "about:")):
-            route.continue_()
-        else:
-            context.outside.append(url)
-            route.abort()
-
-    context.route("**/*", guard)
-    return context
 
 
 @dataclass
@@ -178,11 +134,8 @@ def test_copy_button_copies_what_the_block_shows(chromium, site):
     context.close()
 
 
-def test_download_links_fetch_the_real_pdfs_and_epub(chromium, site, book):
-    """Click each sidebar download link and look at the bytes the browser received:
-    the three PDF editions and the EPUB, each the published file."""
-    context = new_context(chromium, site, accept_downloads=True)
-    page = context.new_page()
+def keep_downloads(page) -> dict[str, bytes]:
+    """The bytes the browser receives for each download link, by URL, as they arrive."""
     received = {}
 
     def keep(route):
@@ -191,6 +144,15 @@ def test_download_links_fetch_the_real_pdfs_and_epub(chromium, site, book):
         route.fulfill(response=response)
 
     page.route("**/_downloads/**", keep)
+    return received
+
+
+def test_download_links_fetch_the_real_pdfs_and_epub(chromium, site, book):
+    """Click each sidebar download link and look at the bytes the browser received:
+    the three PDF editions and the EPUB, each the published file."""
+    context = new_context(chromium, site, accept_downloads=True)
+    page = context.new_page()
+    received = keep_downloads(page)
     page.goto(site + "mechanism.html")
     links = page.locator(".sidebar-downloads a.book-download")
     hrefs = [links.nth(i).evaluate("a => a.href") for i in range(links.count())]
@@ -528,14 +490,7 @@ def test_the_downloads_page_offers_the_site_as_a_zip_to_read_offline(chromium, s
     """The downloads page links the HTML zip; the browser gets the published zip, with the site in it."""
     context = new_context(chromium, site, accept_downloads=True)
     page = context.new_page()
-    received = {}
-
-    def keep(route):
-        response = route.fetch()
-        received[route.request.url] = response.body()
-        route.fulfill(response=response)
-
-    page.route("**/_downloads/**", keep)
+    received = keep_downloads(page)
     page.goto(site + "downloads.html")
     link = page.locator(f'article a.book-download[href$="{book.html_zip.name}"]')
     assert link.count() == 1, f"downloads.html does not link {book.html_zip.name}"

@@ -11,20 +11,17 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import os
 import re
 import shutil
 import sys
-import threading
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from conftest import NAME, ROOT, build, copy_project
+from conftest import NAME, ROOT, build, copy_project, new_context
 
 sys.path.insert(0, str(ROOT / "tools"))
 from gate import find_remote_resources  # noqa: E402
@@ -178,21 +175,6 @@ def test_every_page_carries_a_policy_that_allows_only_the_sites_own_scripts(book
         assert "'unsafe-inline'" not in script and "'unsafe-eval'" not in script and "*" not in script
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def served(book):
-    handler = functools.partial(QuietHandler, directory=str(book.html))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-
-
 LISTEN = """
 window.__csp = [];
 document.addEventListener('securitypolicyviolation', e =>
@@ -201,19 +183,9 @@ document.addEventListener('securitypolicyviolation', e =>
 
 
 def open_context(chromium, site: str, scheme: str):
-    context = chromium.new_context(color_scheme=scheme)
-    context.add_init_script(f"window.localStorage.setItem('theme', '{scheme}');" + LISTEN)
-    context.outside, context.console = [], []
-
-    def guard(route):
-        url = route.request.url
-        if url.startswith(site) or url.startswith(("data:", "blob:", "about:")):
-            route.continue_()
-        else:
-            context.outside.append(url)
-            route.abort()
-
-    context.route("**/*", guard)
+    """A context under the pages' own policy (no bypass), recording every violation."""
+    context = new_context(chromium, site, scheme, init_script=LISTEN, bypass_csp=False)
+    context.console = []
     return context
 
 
@@ -230,13 +202,13 @@ def visit(context, url: str, wait_for: str | None = None) -> list[str]:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_no_page_breaks_its_policy_or_asks_another_host(chromium, served, book, scheme):
-    context = open_context(chromium, served, scheme)
+def test_no_page_breaks_its_policy_or_asks_another_host(chromium, site, book, scheme):
+    context = open_context(chromium, site, scheme)
     try:
         pages = sorted(p.name for p in book.html.glob("*.html"))
         assert "index.html" in pages and "search.html" in pages
-        seen = {name: visit(context, served + name) for name in pages}
-        seen["search.html?q=clonazepam"] = visit(context, served + "search.html?q=clonazepam",
+        seen = {name: visit(context, site + name) for name in pages}
+        seen["search.html?q=clonazepam"] = visit(context, site + "search.html?q=clonazepam",
                                                  wait_for="#search-results ul.search li a")
         assert {k: v for k, v in seen.items() if v} == {}
         assert context.console == []
@@ -245,11 +217,11 @@ def test_no_page_breaks_its_policy_or_asks_another_host(chromium, served, book, 
         context.close()
 
 
-def test_the_search_box_submits_under_the_policy(chromium, served):
-    context = open_context(chromium, served, "light")
+def test_the_search_box_submits_under_the_policy(chromium, site):
+    context = open_context(chromium, site, "light")
     try:
         page = context.new_page()
-        page.goto(served + "mechanism.html")
+        page.goto(site + "mechanism.html")
         page.locator("input.sidebar-search").fill("clonazepam")
         page.keyboard.press("Enter")
         page.wait_for_url("**/search.html?q=clonazepam*")
@@ -259,12 +231,12 @@ def test_the_search_box_submits_under_the_policy(chromium, served):
         context.close()
 
 
-def test_the_violation_listener_sees_a_blocked_inline_script(chromium, served):
+def test_the_violation_listener_sees_a_blocked_inline_script(chromium, site):
     """The control: without it, a listener that never fires would pass the test above."""
-    context = open_context(chromium, served, "light")
+    context = open_context(chromium, site, "light")
     try:
         page = context.new_page()
-        page.goto(served + "index.html")
+        page.goto(site + "index.html")
         page.evaluate("""() => { const s = document.createElement('script');
                                  s.textContent = 'window.__ran = 1'; document.body.append(s); }""")
         page.wait_for_timeout(200)
