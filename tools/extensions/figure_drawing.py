@@ -335,6 +335,18 @@ def stamp(facts_file: Path) -> str:
     return hashlib.sha256(facts_file.read_bytes() + code + version("matplotlib").encode()).hexdigest()
 
 
+def draw(name: str, facts: dict, palette: str, png: bool = False) -> tuple[bytes, bytes | None]:
+    """One figure in one palette, checked: its SVG and, if asked, its PNG."""
+    plt = _pyplot()
+    _style(plt, PALETTES[palette])
+    fig = DRAW[name](plt, facts, PALETTES[palette])
+    try:
+        check_labels(fig, name)
+        return render_svg(fig), (render_png(fig) if png else None)
+    finally:
+        plt.close(fig)
+
+
 def outputs() -> list[str]:
     """The files drawn for each figure: SVG (HTML, PDF), its dark-mode twin (HTML), PNG (EPUB)."""
     return [f"{name}{suffix}" for name in FIGURES for suffix in (".svg", "-dark.svg", ".png")]
@@ -355,16 +367,11 @@ def draw_all(srcdir: Path, facts_file: Path) -> bool:
     if is_fresh(out, facts_file):
         return False
     facts = load_facts(facts_file)
-    plt = _pyplot()
     for name in FIGURES:
-        for palette, suffix in (("light", ""), ("dark", "-dark")):
-            _style(plt, PALETTES[palette])
-            fig = DRAW[name](plt, facts, PALETTES[palette])
-            check_labels(fig, name)
-            _atomic_write(out / f"{name}{suffix}.svg", render_svg(fig))
-            if palette == "light":
-                _atomic_write(out / f"{name}.png", render_png(fig))
-            plt.close(fig)
+        light, png = draw(name, facts, "light", png=True)
+        _atomic_write(out / f"{name}.svg", light)
+        _atomic_write(out / f"{name}.png", png)
+        _atomic_write(out / f"{name}-dark.svg", draw(name, facts, "dark")[0])
     _atomic_write(out / "figures.stamp", stamp(facts_file).encode())
     return True
 
