@@ -183,3 +183,30 @@ def test_every_figure_label_is_at_least_7_pt_in_every_pdf_edition(book, edition)
     assert not missing, f"{edition}: figure labels not found as text: {missing}"
     small = {t: round(s, 1) for t, s in found.items() if s < MIN_PT}
     assert not small, f"{edition}: figure labels under {MIN_PT} pt: {small}"
+
+
+# -- the drawing itself ---------------------------------------------------------------------
+
+def test_a_figure_whose_labels_collide_or_run_off_the_canvas_is_never_drawn():
+    """figure_drawing.check_labels stops the build before such a figure reaches a reader."""
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "tools" / "extensions"))
+    import figure_drawing
+
+    plt = figure_drawing._pyplot()
+    figure_drawing._style(plt, figure_drawing.PALETTES["light"])
+    for place, problem in (((0.05, 0.5, 0.1, 0.5), "overlaps"), ((0.9, 0.5, 0.1, 0.1), "runs off the canvas")):
+        fig = plt.figure(figsize=(figure_drawing.WIDTH_IN, 2))
+        fig.text(place[0], place[1], "a long label for the test")
+        fig.text(place[2], place[3], "another label")
+        with pytest.raises(RuntimeError, match=problem):
+            figure_drawing.check_labels(fig, "test")
+        plt.close(fig)
+    fig = plt.figure(figsize=(figure_drawing.WIDTH_IN, 2))
+    fig.text(0.1, 0.5, "small print", fontsize=figure_drawing.LABEL_PT - 2)
+    with pytest.raises(RuntimeError, match="below"):
+        figure_drawing.check_labels(fig, "test")
+    plt.close(fig)

@@ -1,4 +1,4 @@
-"""Draw the book's figures as SVG, from the facts file: the build's first step.
+"""Draw the book's figures as SVG and PNG, from the facts file: the build's first step.
 
     python tools/extensions/figure_drawing.py SOURCE_DIR [FACTS_FILE]
 
@@ -8,27 +8,34 @@ that they can never disagree with the text:
 ``concentration``
     Blood level over time (the model is ``figure_model.py``).
 ``mechanism``
-    The GABA-A receptor in a nerve-cell membrane: the GABA sites, the
-    benzodiazepine site, chloride entering, the cell quietened.  Drawn in
-    shades of grey with text labels, so it reads on an e-ink screen.
+    The GABA-A receptor in a nerve-cell membrane, GABA alone above and GABA
+    with clonazepam below: the GABA sites, the benzodiazepine site, chloride
+    entering.  Shades of grey, told apart by shape, so it reads on e-ink.
 ``panic-stopping``
     Share of people who stopped treatment in the label's panic disorder
     trials, clonazepam against placebo, overall and for the two commonest
     reasons.
 
-One format serves every edition: SVG (the HTML and the EPUB show it, the PDF
-editions lay it out as vector graphics).  ``tools/build.py`` runs this once,
-before any Sphinx process starts, so no build ever reads a half-drawn figure;
-a Sphinx run on its own (``make html``, ``make serve``) draws them through
-``book_figures.py`` when they are missing or stale.  Output is deterministic
-(fixed fonts, ``svg.hashsalt``, no dates), written atomically, and redrawn
-only when the facts file, this module, the model or matplotlib changes.
+Each is drawn for the narrowest place it is shown (a 6-inch e-reader, a
+phone; see WIDTH_IN and LABEL_PT) and written three times: ``NAME.svg``
+(the HTML in light mode, and the PDF editions, which lay it out as vector
+graphics), ``NAME-dark.svg`` (light strokes on a transparent ground, the
+HTML in dark mode) and ``NAME.png`` (greyscale, for the EPUB: Send-to-Kindle
+drops SVG on some devices).  ``book_figures.py`` gives each format its
+picture.  A drawing whose texts collide or run off the canvas fails here
+(check_labels), not in front of a reader.
+
+``tools/build.py`` runs this once, before any Sphinx process starts, so no
+build ever reads a half-drawn figure; a Sphinx run on its own (``make html``,
+``make serve``) draws them through ``book_figures.py`` when they are missing
+or stale.  Output is deterministic (fixed fonts, ``svg.hashsalt``, no dates,
+no software name in the PNG), written atomically, and redrawn only when the
+facts file, this module, the model or matplotlib changes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import re
 import sys
@@ -58,12 +65,12 @@ PNG_DPI = 1072 / WIDTH_IN
 
 # Shades of grey only, told apart by shape and line style as well, so they read
 # on e-ink.  The dark set (light strokes on a transparent ground) is the HTML's
-# dark-mode picture; "paper" is the picture's own ground.
+# dark-mode picture; "paper" is the picture's own ground, "open" the inside of open shapes.
 PALETTES = {
     "light": {"ink": "#111111", "dark": "#444444", "mid": "#777777", "light": "#cccccc",
-              "pale": "#eeeeee", "paper": "#ffffff"},
+              "pale": "#eeeeee", "paper": "#ffffff", "open": "#ffffff"},
     "dark": {"ink": "#eeeeee", "dark": "#bbbbbb", "mid": "#999999", "light": "#4a4a4a",
-             "pale": "#2a2a2a", "paper": "none"},
+             "pale": "#2a2a2a", "paper": "none", "open": "#2a2a2a"},
 }
 
 
@@ -115,7 +122,7 @@ def _axes(fig, left_pt, bottom_pt, right_pt, top_pt):
 def draw_concentration(plt, facts: dict, grey: dict):
     times, single, repeated, p = concentration_curves(facts)
     days = [t / 24 for t in times]
-    fig = _canvas(plt, 3.0)
+    fig = _canvas(plt, 2.85)
     ax = _axes(fig, 24, 64, 10, 22)
     ax.patch.set_gid("plot-area")
     ax.patch.set_facecolor("none")
@@ -124,19 +131,19 @@ def draw_concentration(plt, facts: dict, grey: dict):
     line, = ax.plot(days, single, color=grey["ink"], linewidth=2.0, linestyle=(0, (3, 1.5)))
     line.set_gid("one-dose")
     last = (p["doses"] - 1) * p["interval"] / 24
-    top = math.ceil(max(repeated)) + 0.5
+    top = max(repeated) + 0.75  # room above the curve for its label
     ax.axvline(last, color=grey["mid"], linewidth=1.2, linestyle=":")
     ax.text(last + 0.4, top, "last dose", va="top")
-    ax.annotate("twice a day", xy=(5.2, 3.45), xytext=(4.2, 1.75),
-                arrowprops={"arrowstyle": "-", "color": grey["ink"], "linewidth": 1.0})
+    ax.text(0.5, max(repeated) + 0.12, "twice a day", va="bottom")
     ax.text(2.6, 0.45, "one dose", va="bottom")
     ax.set_xlim(0, DAYS_SHOWN)
     ax.set_ylim(0, top)
     ax.set_xticks(range(0, DAYS_SHOWN + 1, 5))
     ax.set_yticks(range(0, int(top) + 1))
     ax.set_xlabel("Days after the first dose", labelpad=2)
-    fig.text(4 / 230.4, 1 - 4 / 216, "Blood level (1 = peak of one dose)", va="top")
-    fig.text(4 / 230.4, 4 / 216, f"Model: half-life {p['half_life']:g} hours,\npeak at {p['tmax']:g} hours",
+    w, h = fig.get_size_inches() * 72
+    fig.text(4 / w, 1 - 4 / h, "Blood level (1 = peak of one dose)", va="top")
+    fig.text(4 / w, 4 / h, f"Model: half-life {p['half_life']:g} hours,\npeak at {p['tmax']:g} hours",
              va="bottom", color=grey["dark"], linespacing=1.25)
     return fig
 
@@ -145,11 +152,11 @@ def draw_mechanism(plt, facts: dict, grey: dict):
     """Two panels one above the other: GABA alone, then GABA with clonazepam."""
     from matplotlib import patches
 
-    fig = _canvas(plt, 4.0)
-    panel_h = 0.5 * 4.0 * 72
+    fig = _canvas(plt, 3.7)
+    panel_h = 0.5 * 3.7 * 72
     for row, with_bzd in enumerate((False, True)):
         bottom = (1 - row) * panel_h
-        ax = _axes(fig, 0, bottom + 4, 0, 4.0 * 72 - bottom - panel_h + 22)
+        ax = _axes(fig, 0, bottom + 4, 0, 3.7 * 72 - bottom - panel_h + 22)
         ax.set_xlim(0, 10)
         ax.set_ylim(0, 10 * ax.bbox.height / ax.bbox.width)  # equal scales: circles stay round
         ax.set_axis_off()
@@ -158,7 +165,7 @@ def draw_mechanism(plt, facts: dict, grey: dict):
         c, gap = 4.5, (0.75 if with_bzd else 0.35)
         # the cell membrane: outside above, inside below
         ax.add_patch(patches.Rectangle((0, 1.45), 10, 1.2, color=grey["light"], zorder=1, linewidth=0))
-        ax.text(0.1, 4.95, "outside the cell", va="top")
+        ax.text(0.1, 4.6, "outside the cell", va="top")
         ax.text(0.1, 0.05, "inside the cell", va="bottom")
         # the receptor: two halves around a pore
         for x in (c - gap - 1.3, c + gap):
@@ -171,19 +178,18 @@ def draw_mechanism(plt, facts: dict, grey: dict):
         ax.text(c + gap + 1.5, 3.25, "GABA", va="center")
         if with_bzd:
             # the benzodiazepine site, a separate place on the receptor (open diamond)
-            ax.add_patch(patches.RegularPolygon((c + gap + 1.35, 2.05), 4, radius=0.38, facecolor=grey["paper"]
-                                                if grey["paper"] != "none" else grey["pale"],
+            ax.add_patch(patches.RegularPolygon((c + gap + 1.35, 2.05), 4, radius=0.38, facecolor=grey["open"],
                                                 edgecolor=grey["ink"], linewidth=1.6, zorder=3))
             ax.text(c + gap + 1.85, 2.05, "clonazepam", va="center")
         # chloride ions flowing in: more, and more often, with clonazepam
-        ax.annotate("", xy=(c, 0.3), xytext=(c, 4.9),
+        ax.annotate("", xy=(c, 0.3), xytext=(c, 4.6),
                     arrowprops={"arrowstyle": "-|>,head_width=0.3,head_length=0.5", "color": grey["ink"],
                                 "linewidth": 2.6 if with_bzd else 1.2, "shrinkA": 0, "shrinkB": 0}, zorder=2)
-        ions = [4.6, 4.05, 0.95, 0.5] if with_bzd else [4.6, 0.75]
+        ions = [4.3, 3.8, 0.95, 0.5] if with_bzd else [4.3, 0.75]
         for y in ions:
-            ax.add_patch(patches.Circle((c, y), 0.2, facecolor=grey["paper"] if grey["paper"] != "none"
-                                        else grey["pale"], edgecolor=grey["ink"], linewidth=1.2, zorder=4))
-        ax.text(c + 0.45, 4.6, "chloride", va="center")
+            ax.add_patch(patches.Circle((c, y), 0.2, facecolor=grey["open"], edgecolor=grey["ink"],
+                                        linewidth=1.2, zorder=4))
+        ax.text(c + 0.45, 4.3, "chloride", va="center")
         ax.text(c + 0.45, 0.05, "more enters" if with_bzd else "a little enters", va="bottom")
     return fig
 
@@ -332,7 +338,8 @@ def stamp(facts_file: Path) -> str:
     )
 
     code = Path(__file__).read_bytes() + (HERE / "figure_model.py").read_bytes()
-    return hashlib.sha256(facts_file.read_bytes() + code + version("matplotlib").encode()).hexdigest()
+    tools = f"matplotlib {version('matplotlib')} pillow {version('pillow')}".encode()
+    return hashlib.sha256(facts_file.read_bytes() + code + tools).hexdigest()
 
 
 def draw(name: str, facts: dict, palette: str, png: bool = False) -> tuple[bytes, bytes | None]:
