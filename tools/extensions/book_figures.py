@@ -73,7 +73,7 @@ def add_dark_twins(app, doctree) -> None:
 def keep_one_picture(app, doctree, docname) -> None:
     """furo's pages show the light or the dark picture; every other format only the light one."""
     for image in list(doctree.findall(nodes.image)):
-        if image.get("uri", "").startswith(GENERATED.lstrip("/")) or image.get("uri", "").startswith(GENERATED):
+        if image.get("uri", "").lstrip("/").startswith(GENERATED.lstrip("/")):  # the collector drops the "/"
             if DARK in image["classes"]:
                 if app.builder.name not in HTML_BUILDERS:
                     image.parent.remove(image)
