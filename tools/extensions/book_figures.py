@@ -1,4 +1,5 @@
-"""The figures as part of a Sphinx build: drawn first, and never stale.
+"""The figures as part of a Sphinx build: drawn first, never stale, and each
+format given the picture that works there.
 
 The figures are drawn from the facts file by ``figure_drawing.py`` (the
 model behind the concentration figure is ``figure_model.py``).
@@ -6,13 +7,29 @@ model behind the concentration figure is ``figure_model.py``).
 run on its own (``make html``, ``make serve``) finds them missing or stale
 here and draws them before it reads a source, so every build includes
 figures of the current facts.  The chapters include them with
-``.. figure:: /_generated/NAME.*``.
+``.. figure:: /_generated/NAME.*``; each is drawn three times:
+
+* ``NAME.svg``, light: the HTML (in light mode) and the PDF editions, which
+  keep vector figures;
+* ``NAME-dark.svg``, light strokes on a transparent ground: the HTML in dark
+  mode.  It is added beside the light picture in the HTML only, with furo's
+  classes ``only-light`` / ``only-dark``, which follow furo's theme switch
+  and its "auto" setting; the EPUB and the print document never get it, so
+  no text format holds a figure or its alternative text twice;
+* ``NAME.png``, greyscale at the width of a 6-inch 300 ppi screen: the EPUB,
+  because Send-to-Kindle drops SVG on some devices.  The EPUB builder picks
+  the PNG of the candidates because PNG comes first in its
+  ``supported_image_types`` (a documented builder attribute).
+
+Scaled figures are not wrapped in a link to the picture file (``no-scaled-link``):
+on a phone a tap would open a bare SVG, white in dark mode.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from docutils import nodes
 from figure_drawing import FIGURES, draw_all
 from figure_model import DAYS_SHOWN, concentration_curves, model_parameters
 from sphinx.util import logging
@@ -21,14 +38,52 @@ __all__ = ["DAYS_SHOWN", "FIGURES", "concentration_curves", "model_parameters"]
 
 logger = logging.getLogger(__name__)
 
+GENERATED = "/_generated/"
+HTML_BUILDERS = ("html", "dirhtml")  # furo's pages, where the theme switch lives
+DARK, LIGHT = "only-dark", "only-light"
+
 
 def draw_before_reading(app) -> None:
     facts_file = Path(app.srcdir) / app.config.facts_file
     if draw_all(Path(app.srcdir), facts_file):
         logger.info("drew %d figures from %s", len(FIGURES), facts_file.name)
+    if app.builder.name == "epub":
+        types = app.builder.supported_image_types
+        app.builder.supported_image_types = ["image/png", *(t for t in types if t != "image/png")]
+
+
+def _figure_images(doctree):
+    for figure in doctree.findall(nodes.figure):
+        for image in figure.findall(nodes.image):
+            if image["uri"].startswith(GENERATED) and image["uri"].endswith(".*"):
+                yield image
+
+
+def add_dark_twins(app, doctree) -> None:
+    """Before Sphinx's image collector (priority 500) sees the page: a dark twin
+    after every drawn figure, so the collector registers both pictures."""
+    for image in list(_figure_images(doctree)):
+        image["classes"].append("no-scaled-link")
+        twin = image.deepcopy()
+        twin["uri"] = image["uri"][:-2] + "-dark.*"
+        twin["classes"].append(DARK)
+        image.parent.insert(image.parent.index(image) + 1, twin)
+
+
+def keep_one_picture(app, doctree, docname) -> None:
+    """furo's pages show the light or the dark picture; every other format only the light one."""
+    for image in list(doctree.findall(nodes.image)):
+        if image.get("uri", "").lstrip("/").startswith(GENERATED.lstrip("/")):  # the collector drops the "/"
+            if DARK in image["classes"]:
+                if app.builder.name not in HTML_BUILDERS:
+                    image.parent.remove(image)
+            elif app.builder.name in HTML_BUILDERS and "no-scaled-link" in image["classes"]:
+                image["classes"].append(LIGHT)
 
 
 def setup(app):
     app.setup_extension("facts")
     app.connect("builder-inited", draw_before_reading)
-    return {"version": "2.0", "parallel_read_safe": True, "parallel_write_safe": True}
+    app.connect("doctree-read", add_dark_twins, priority=400)
+    app.connect("doctree-resolved", keep_one_picture)
+    return {"version": "3.0", "parallel_read_safe": True, "parallel_write_safe": True}

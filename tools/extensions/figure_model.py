@@ -5,7 +5,7 @@ after ten days, from a one-compartment model with first-order absorption.
 The elimination rate comes from the middle of the label's half-life range
 and the absorption rate is solved so that the single dose peaks in the
 middle of the label's time-to-peak range (both from ``facts.toml``).
-The tests read these functions too; ``tools/draw_figures.py`` draws from them.
+The tests read these functions too; ``figure_drawing.py`` draws from them.
 """
 
 from __future__ import annotations
