@@ -94,7 +94,7 @@ def figure_text(book: Book, fmt: str) -> str:
     """The concentration figure's text as a reader's copy holds it."""
     if fmt == "html":
         return (book.html / "_images" / "concentration.svg").read_text()
-    if fmt == "epub":  # a PNG (figure_drawing.py): the drawing of the facts it was built from, or not
+    if fmt == "epub":  # a PNG (figure_files.py): the drawing of the facts it was built from, or not
         with zipfile.ZipFile(book.epub) as zf:
             shipped = zf.read("_images/concentration.png")
         for label, facts in (("half-life 35 hours", load_facts(FACTS_FILE)),
@@ -123,9 +123,9 @@ def changed_facts() -> dict:
 
 
 def drawn_png(name: str, facts: dict) -> bytes:
-    import figure_drawing
+    import figure_files
 
-    return figure_drawing.draw(name, facts, "light", png=True)[1]
+    return figure_files.draw(name, facts, "light", png=True)[1]
 
 
 def svg_curve(svg: str, gid: str) -> list[tuple[float, float]]:

@@ -369,8 +369,8 @@ def ship_downloads(root: Path, html: Path, files: list[Path]) -> None:
 
 def draw_figures(root: Path, env: dict) -> None:
     """Draw the figures (SVG, from the facts file) before any Sphinx process starts:
-    every build then finds them complete (figure_drawing.py; fresh ones are kept)."""
-    run([sys.executable, str(root / "tools" / "extensions" / "figure_drawing.py"), str(root / "source")],
+    every build then finds them complete (figure_files.py; fresh ones are kept)."""
+    run([sys.executable, str(root / "tools" / "extensions" / "figure_files.py"), str(root / "source")],
         "drawing the figures", env)
 
 

@@ -53,7 +53,7 @@ BOOK_FONTS = ("FreeSerif", "FreeSans", "FreeMono")
 # The figures (book_figures.py) name DejaVu Sans first for the screen; in print
 # their labels are set in the book's own sans, so no other font enters the PDF.
 sys.path.insert(0, str(Path(__file__).resolve().parent / "extensions"))
-from figure_drawing import SVG_FONTS as FIGURE_FONTS  # noqa: E402
+from figure_files import SVG_FONTS as FIGURE_FONTS  # noqa: E402
 
 PRINT_FIGURE_FONT = b"font-family: FreeSans"
 

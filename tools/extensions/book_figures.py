@@ -1,8 +1,9 @@
 """The figures as part of a Sphinx build: drawn first, never stale, and each
 format given the picture that works there.
 
-The figures are drawn from the facts file by ``figure_drawing.py`` (the
-model behind the concentration figure is ``figure_model.py``).
+The figures are drawn from the facts file by ``figure_drawing.py`` and
+written by ``figure_files.py`` (the model behind the concentration figure is
+``figure_model.py``).
 ``tools/build.py`` draws them before any Sphinx process starts; a Sphinx
 run on its own (``make html``, ``make serve``) finds them missing or stale
 here and draws them before it reads a source, so every build includes
@@ -30,7 +31,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from docutils import nodes
-from figure_drawing import FIGURES, draw_all
+from figure_files import FIGURES, draw_all
 from figure_model import DAYS_SHOWN, concentration_curves, model_parameters
 from sphinx.util import logging
 

@@ -1,9 +1,7 @@
-"""Draw the book's figures as SVG and PNG, from the facts file: the build's first step.
+"""The book's three figures as matplotlib drawings, from the facts file.
 
-    python tools/extensions/figure_drawing.py SOURCE_DIR [FACTS_FILE]
-
-Three figures, each computed or labelled from ``source/_data/facts.toml`` so
-that they can never disagree with the text:
+Each is computed or labelled from ``source/_data/facts.toml`` so that it can
+never disagree with the text:
 
 ``concentration``
     Blood level over time (the model is ``figure_model.py``).
@@ -17,29 +15,15 @@ that they can never disagree with the text:
     reasons.
 
 Each is drawn for the narrowest place it is shown (a 6-inch e-reader, a
-phone; see WIDTH_IN and LABEL_PT) and written three times: ``NAME.svg``
-(the HTML in light mode, and the PDF editions, which lay it out as vector
-graphics), ``NAME-dark.svg`` (light strokes on a transparent ground, the
-HTML in dark mode) and ``NAME.png`` (greyscale, for the EPUB: Send-to-Kindle
-drops SVG on some devices).  ``book_figures.py`` gives each format its
-picture.  A drawing whose texts collide or run off the canvas fails here
-(check_labels), not in front of a reader.
-
-``tools/build.py`` runs this once, before any Sphinx process starts, so no
-build ever reads a half-drawn figure; a Sphinx run on its own (``make html``,
-``make serve``) draws them through ``book_figures.py`` when they are missing
-or stale.  Output is deterministic (fixed fonts, ``svg.hashsalt``, no dates,
-no software name in the PNG), written atomically, and redrawn only when the
-facts file, this module, the model or matplotlib changes.
+phone; see WIDTH_IN and LABEL_PT), in a light and a dark palette.  A drawing
+whose texts collide, run off the canvas or fall below LABEL_PT fails here
+(check_labels), not in front of a reader.  ``figure_files.py`` writes the
+drawings as the files each edition shows.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -59,9 +43,6 @@ FIGURES = ("concentration", "mechanism", "panic-stopping")
 WIDTH_IN = 3.2
 LABEL_PT = 11
 HEAD_PT = 12
-# PNG for the EPUB (Send-to-Kindle drops SVG on some devices): the width of a
-# 6-inch 300 ppi screen (1072 px), in shades of grey.
-PNG_DPI = 1072 / WIDTH_IN
 
 # Shades of grey only, told apart by shape and line style as well, so they read
 # on e-ink.  The dark set (light strokes on a transparent ground) is the HTML's
@@ -258,138 +239,3 @@ def check_labels(fig, name: str) -> None:
         boxes.append((text.get_text(), box))
     if problems:
         raise RuntimeError(f"figure {name}: " + "; ".join(problems))
-
-
-# -- writing --------------------------------------------------------------------------
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
-
-
-# Text is kept as text; where DejaVu Sans is not installed, fall back to fonts
-# of similar width rather than the reader's default serif.  (print_pdf.py sets
-# the labels in FreeSans for the PDF editions: it looks for this exact text.)
-SVG_FONT = b"font-family: 'DejaVu Sans'"
-SVG_FONTS = b"font-family: 'DejaVu Sans', Verdana, 'Bitstream Vera Sans', sans-serif"
-
-
-def render_svg(fig) -> bytes:
-    import io
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})
-    data = buf.getvalue()
-    if SVG_FONT not in data:
-        raise RuntimeError(f"matplotlib's SVG no longer names {SVG_FONT.decode()}: update SVG_FONT")
-    return compact_svg(data.replace(SVG_FONT, SVG_FONTS))
-
-
-def render_png(fig) -> bytes:
-    """The figure as an 8-bit greyscale PNG on white, the same bytes on every run
-    (no software name, no date; Pillow writes no time chunk)."""
-    import io
-
-    from PIL import Image
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=PNG_DPI, metadata={"Software": None})
-    buf.seek(0)
-    with Image.open(buf) as image:
-        grey = image.convert("L")
-    out = io.BytesIO()
-    grey.save(out, format="PNG", optimize=True)
-    return out.getvalue()
-
-
-_LONG_DECIMAL = re.compile(rb"-?\d+\.\d{3,}")
-
-
-def _two_decimals(match: re.Match) -> bytes:
-    text = f"{float(match.group()):.2f}".rstrip("0").rstrip(".")
-    return (b"0" if text in ("-0", "") else text.encode())
-
-
-def _compact_tag(match: re.Match) -> bytes:
-    tag = _LONG_DECIMAL.sub(_two_decimals, match.group())
-    return re.sub(rb"\s+", b" ", tag).replace(b' "', b'"')
-
-
-def compact_svg(data: bytes) -> bytes:
-    """matplotlib's SVG, about 30 % smaller and drawn the same.
-
-    Coordinates keep two decimals (a hundredth of a point), the metadata
-    block, the DOCTYPE and no-op rotations go, and so does the whitespace
-    between and inside tags.  Text content is left exactly as it was.
-    """
-    data = re.sub(rb"<!DOCTYPE[^>]*>\s*", b"", data)
-    data = re.sub(rb"\s*<metadata>.*?</metadata>", b"", data, flags=re.DOTALL)
-    data = re.sub(rb' transform="rotate\(-?0 [^"]*\)"', b"", data)
-    data = re.sub(rb"<[^<>]+>", _compact_tag, data)
-    return re.sub(rb">\s+<", b"><", data)
-
-
-def stamp(facts_file: Path) -> str:
-    from importlib.metadata import (
-        version,  # cheaper than importing matplotlib when up to date
-    )
-
-    code = Path(__file__).read_bytes() + (HERE / "figure_model.py").read_bytes()
-    tools = f"matplotlib {version('matplotlib')} pillow {version('pillow')}".encode()
-    return hashlib.sha256(facts_file.read_bytes() + code + tools).hexdigest()
-
-
-def draw(name: str, facts: dict, palette: str, png: bool = False) -> tuple[bytes, bytes | None]:
-    """One figure in one palette, checked: its SVG and, if asked, its PNG."""
-    plt = _pyplot()
-    _style(plt, PALETTES[palette])
-    fig = DRAW[name](plt, facts, PALETTES[palette])
-    try:
-        check_labels(fig, name)
-        return render_svg(fig), (render_png(fig) if png else None)
-    finally:
-        plt.close(fig)
-
-
-def outputs() -> list[str]:
-    """The files drawn for each figure: SVG (HTML, PDF), its dark-mode twin (HTML), PNG (EPUB)."""
-    return [f"{name}{suffix}" for name in FIGURES for suffix in (".svg", "-dark.svg", ".png")]
-
-
-def is_fresh(out: Path, facts_file: Path) -> bool:
-    stamp_file = out / "figures.stamp"
-    return (stamp_file.exists() and stamp_file.read_text() == stamp(facts_file)
-            and all((out / name).exists() for name in outputs()))
-
-
-def draw_all(srcdir: Path, facts_file: Path) -> bool:
-    """Draw the figures into SOURCE/_generated unless they are up to date; True if drawn."""
-    from facts import load_facts
-
-    out = srcdir / "_generated"
-    out.mkdir(exist_ok=True)
-    if is_fresh(out, facts_file):
-        return False
-    facts = load_facts(facts_file)
-    for name in FIGURES:
-        light, png = draw(name, facts, "light", png=True)
-        _atomic_write(out / f"{name}.svg", light)
-        _atomic_write(out / f"{name}.png", png)
-        _atomic_write(out / f"{name}-dark.svg", draw(name, facts, "dark")[0])
-    _atomic_write(out / "figures.stamp", stamp(facts_file).encode())
-    return True
-
-
-def main(argv: list[str]) -> int:
-    srcdir = Path(argv[0]) if argv else HERE.parents[1] / "source"
-    facts_file = Path(argv[1]) if len(argv) > 1 else srcdir / "_data" / "facts.toml"
-    if draw_all(srcdir, facts_file):
-        print(f"drew {len(FIGURES)} figures from {facts_file.name}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
