@@ -34,8 +34,9 @@ FORMATS = ("html", "epub", "pdf")
 
 BLOCKS = ("p", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "div", "section", "aside", "td", "th",
           "tr", "table", "caption", "figcaption", "figure", "pre", "blockquote", "ul", "ol", "dl", "nav")
-# left out of the reading text in every format: notes, note references, permalinks
-NOT_READ = ("a.headerlink", "a.footnote-reference", "aside.footnote-list", "script", "style")
+# left out of the reading text in every format: notes, note marks (their numbers, brackets
+# and commas), permalinks
+NOT_READ = ("a.headerlink", "span.note-marks", "a.footnote-reference", "aside.footnote-list", "script", "style")
 
 LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"}
 
