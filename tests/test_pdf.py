@@ -149,10 +149,19 @@ def test_pdf_figures_carry_the_alt_text_of_the_html(book, structure):
 
 
 def test_pdf_links_have_alternate_text(pike):
+    """A screen reader says what each link is ("Source 3", "Back to the text ..."),
+    never the anchor name WeasyPrint writes ("cautions--footcite-klonopin-label")."""
     links = [a for page in pike.pages for a in page.get("/Annots", []) if a.get("/Subtype") == "/Link"]
     assert len(links) > 100
     bare = [a for a in links if not str(a.get("/Contents", "")).strip()]
     assert not bare, f"{len(bare)} links without /Contents"
+    named = [str(a.Contents) for a in links if "/Dest" in a and str(a.Contents) == str(a.Dest)]
+    assert not named, f"{len(named)} links whose alternate text is their anchor name: {named[:5]}"
+    notes = [str(a.Contents) for a in links if "/Dest" in a and "footcite-" in str(a.Dest)]
+    assert len(notes) > 50 and all(re.fullmatch(r"Source \d+", s) for s in notes), sorted(set(notes))[:5]
+    back = [str(a.Contents) for a in links if "/Dest" in a and re.search(r"(^|-)id\d+$", str(a.Dest))]
+    assert len(back) > 20 and all(re.fullmatch(r"Back to the text where source \d+ is cited", s) for s in back), \
+        sorted(set(back))[:5]
 
 
 # -- what the reader holds: size, type, fonts ----------------------------------------------
