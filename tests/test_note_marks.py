@@ -70,7 +70,7 @@ def paragraph(soup: BeautifulSoup, label: str):
 
 
 def marks(p) -> list[str]:
-    return [g.get_text() for g in p.select("span.note-marks")]
+    return [g.get_text().removeprefix("\u2060") for g in p.select("span.note-marks")]
 
 
 def numbers(soup: BeautifulSoup) -> dict[str, str]:
@@ -92,7 +92,7 @@ def test_a_fact_and_a_source_in_one_sentence_share_one_mark_at_its_end(chapter):
     p = paragraph(chapter, "fact and source")
     n = numbers(chapter)
     assert marks(p) == [f"[{n['test-label']},\u00a0{n['test-trial']}]"], marks(p)
-    assert re.search(r"agrees\[[\d, ]+\]\.$", " ".join(p.get_text().split())), p.get_text()
+    assert re.search(r"agrees\u2060\[[\d, ]+\]\.$", " ".join(p.get_text().split())), p.get_text()
 
 
 def test_each_sentence_keeps_its_own_mark(chapter):
@@ -116,21 +116,24 @@ def test_a_mark_sits_against_its_word(chapter):
     """No space (which a browser may break at) between the word and its mark."""
     for label in SENTENCES:
         p = paragraph(chapter, label)
+        assert p.select("span.note-marks"), f"{label}: no note mark"
         for group in p.select("span.note-marks"):
             before = group.previous_sibling
             assert before is not None and not str(before)[-1:].isspace(), (label, str(before)[-20:])
 
 
 def test_the_brackets_are_around_the_mark_not_inside_each_link(chapter):
+    assert len(chapter.select("span.note-marks")) >= len(SENTENCES)
     for group in chapter.select("span.note-marks"):
-        assert re.fullmatch(r"\[\d+(,\u00a0\d+)*\]", group.get_text()), group.get_text()
+        # a word joiner first: no line break between the word and its mark
+        assert re.fullmatch(r"\u2060\[\d+(,\u00a0\d+)*\]", group.get_text()), repr(group.get_text())
         for a in group.select("a.footnote-reference"):
             assert a.get_text().isdigit(), str(a)
 
 
 # -- shared with test_html.py and test_epub.py: the rules, read from a built page ------
 
-GROUP = re.compile(r"\[\d+(?:, \d+)*\]")
+GROUP = re.compile(r"\u2060\[\d+(?:, \d+)*\]")  # a word joiner, then "[1, 3]"
 # a sentence ends at . ! ? (after a closing quote or bracket, or a mark) before a space
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)\]]*(?:\uE000)?\s+")
 BLOCKS = ["p", "li", "dd", "dt", "td", "th", "caption", "figcaption"]

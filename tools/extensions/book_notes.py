@@ -14,9 +14,10 @@ This post-transform works on the doctree, for every builder alike:
   mark at the place of the last: an ``inline`` of class ``note-marks``
   whose references are in note order, each note once, separated by a comma
   and a no-break space;
-* the space before a mark goes ("risks[3]." not "risks [3] ."), so the
-  mark never starts a line on its own; a reference left out as a repeat
-  leaves its note's back-links too.
+* the space before a mark goes ("risks[3]." not "risks [3] ."), and a word
+  joiner (U+2060) goes before its bracket, so the mark never starts a line
+  on its own; a reference left out as a repeat leaves its note's back-links
+  too.
 
 HTML and EPUB write the brackets around the whole mark, outside the links
 ("[1, 3]", each number its own link and tap target); the print edition
@@ -132,7 +133,9 @@ class NoteMarksMixin:
         return isinstance(node.parent, nodes.inline) and GROUP_CLASS in node.parent["classes"]
 
     def _brackets(self) -> tuple[str, str]:
-        return ("", "") if self.builder.name in UNBRACKETED else ("[", "]")
+        # A word joiner first: a line may break between "30%" or ")" and "[" (Unicode
+        # line breaking allows it), never before a joiner.  Raised marks need none.
+        return ("", "") if self.builder.name in UNBRACKETED else ("\u2060[", "]")
 
     def visit_inline(self, node):
         super().visit_inline(node)
