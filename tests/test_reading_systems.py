@@ -193,7 +193,7 @@ def test_tables_come_as_labelled_lists_that_keep_every_cell(book, documents):
         for table, entries in zip(tables, lists):
             html_tables += 1
             # a header's note mark goes once after the caption, not into every row's label
-            headers = [re.sub(r"\s*\[\d+\]", "", normalise(re.sub("<[^>]+>", "", h))).strip()
+            headers = [re.sub(r"\s*\u2060?\[\d+(?:, \d+)*\]", "", normalise(re.sub("<[^>]+>", "", h))).strip()
                        for h in re.findall(r"(?s)<th[^>]*>(.*?)</th>", table.split("</thead>")[0])]
             rows = table.split("<tbody>")[1].count("<tr")
             assert len(list(entries.iter(f"{XHTML}dt"))) == rows, f"{page.stem}: {rows} rows"
