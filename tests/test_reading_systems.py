@@ -413,7 +413,9 @@ def page_of(laid_out, phrase: list[str], start: int) -> int | None:
     pages = laid_out["pages"]
     for n in range(start, len(pages)):
         here = words(" ".join(line["text"] for line in pages[n]["lines"]))
-        after = words(" ".join(line["text"] for line in pages[n + 1]["lines"][:3])) if n + 1 < len(pages) else []
+        # a phrase of k words runs on for at most k lines (one word a line in a box at 16 pt)
+        after = words(" ".join(line["text"] for line in pages[n + 1]["lines"][:len(phrase)])) \
+            if n + 1 < len(pages) else []
         joined = " ".join(here + after)
         at = joined.find(" ".join(phrase))
         if at >= 0 and at < len(" ".join(here)):
