@@ -41,6 +41,7 @@ extensions = [
     "book_html",
     "book_inputs",
     "book_meta",
+    "book_notes",
     "book_print",
     "book_search",
     "book_sources",

@@ -307,6 +307,55 @@ def test_note_marks_are_targets_a_finger_can_tap(chromium, site):
     assert not small, f"{len(small)} note marks smaller than 24 px: {small[:5]}"
 
 
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1280px"])
+def test_no_note_mark_sits_alone_at_line_start(chromium, site, viewport):
+    """A mark stays on the line of the word it belongs to, whole ("[1, 3]" never splits),
+    and its numbers are 24 px targets that do not overlap (WCAG 2.5.8)."""
+    context = new_context(chromium, site, viewport=viewport)
+    page = context.new_page()
+    found, alone, split, overlaps = 0, [], [], []
+    for doc in ("cautions", "uses", "mechanism"):
+        page.goto(site + f"{doc}.html")
+        result = page.evaluate(r"""() => {
+            const out = {count: 0, alone: [], split: [], overlaps: []};
+            for (const g of document.querySelectorAll('article span.note-marks')) {
+                const boxes = [...g.getClientRects()];
+                if (!boxes.length) continue;  // not shown (a table's header row on a phone)
+                out.count++;
+                if (boxes.length !== 1) out.split.push(g.textContent);
+                // the last character before the mark is on the mark's line
+                const walker = document.createTreeWalker(g.closest('p, li, dd, td, th') || document.body,
+                                                         NodeFilter.SHOW_TEXT);
+                let before = null;
+                while (walker.nextNode()) {
+                    if (g.contains(walker.currentNode)) break;
+                    if (walker.currentNode.textContent.trim()) before = walker.currentNode;
+                }
+                if (before) {
+                    const r = document.createRange();
+                    const text = before.textContent.replace(/\s+$/, '');
+                    r.setStart(before, text.length - 1); r.setEnd(before, text.length);
+                    const last = r.getBoundingClientRect(), mark = g.getBoundingClientRect();
+                    // wrapped: the mark starts left of the word it follows
+                    if (mark.left < last.left) out.alone.push(text.slice(-20) + ' ' + g.textContent);
+                }
+                const links = [...g.querySelectorAll('a')].map(a => a.getBoundingClientRect());
+                for (let i = 1; i < links.length; i++)
+                    if (links[i].left < links[i - 1].right - 0.5) out.overlaps.push(g.textContent);
+            }
+            return out;
+        }""")
+        found += result["count"]
+        alone += result["alone"]
+        split += result["split"]
+        overlaps += result["overlaps"]
+    context.close()
+    assert found > 100, found
+    assert not alone, f"{len(alone)} marks at the start of a line, away from their word: {alone[:5]}"
+    assert not split, f"marks broken across lines: {split[:5]}"
+    assert not overlaps, f"marks whose numbers' targets overlap: {overlaps[:5]}"
+
+
 def test_table_cells_on_a_phone_never_break_inside_a_word(chromium, site, page_names):
     """overflow-wrap: anywhere broke "Effectiveness" into "Effectivene/ss" with no hyphen."""
     context = new_context(chromium, site, viewport=PHONE)

@@ -10,7 +10,9 @@ from xml.etree import ElementTree as ET
 import sys
 
 import pytest
+from bs4 import BeautifulSoup
 from conftest import BOOK, ROOT, doc_title, toctree_docs
+from test_note_marks import mark_problems
 
 sys.path.insert(0, str(ROOT / "tools"))
 from build import epubcheck_command  # noqa: E402  the same command the build runs
@@ -185,3 +187,17 @@ def test_numbers_and_their_units_never_part(package):
         body = re.sub(r"(?s)<head>.*?</head>|<[^>]+>", "", data.decode())
         split += [f"{name}: {m.group(0)!r}" for m in re.finditer(rf"\b\d+(?:\.\d+)? {units}\b", body)]
     assert not split, f"{len(split)} numbers with a breakable space before their unit: {split[:10]}"
+
+
+def test_adjacent_sources_print_as_one_mark(package):
+    """"[1, 3]", never "[1][3]" (MuPDF drew "[3][11]" as one run): one mark per sentence,
+    against its word, each number still a note reference the reading system can open."""
+    total = 0
+    for doc in toctree_docs():
+        body = BeautifulSoup(package[f"{doc}.xhtml"].decode(), "html.parser").body
+        count, problems = mark_problems(body)
+        assert not problems, f"{doc}.xhtml: {problems[:5]}"
+        for a in body.select("span.note-marks a.footnote-reference"):
+            assert a.get("epub:type") == "noteref", f"{doc}.xhtml: {a}"
+        total += count
+    assert total > 300, total

@@ -6,8 +6,10 @@ import re
 import zipfile
 
 import pytest
+from bs4 import BeautifulSoup
 
 from conftest import NAME, toctree_docs
+from test_note_marks import mark_problems
 
 
 def pages(book):
@@ -112,14 +114,51 @@ def test_code_assets_load_only_on_pages_that_show_code(book):
 
 
 def test_note_numbers_read_in_brackets(book):
-    """Note markers read "[3]" as text, for screen readers and pages without styles."""
+    """Note marks read "[3]" or "[1, 3]" as text, for screen readers and pages without
+    styles; each number is its own link, so the brackets are outside the links."""
     text = (book.html / "mechanism.html").read_text()
-    markers = re.findall(r'<a class="footnote-reference[^"]*"[^>]*>(.*?)</a>', text)
-    assert len(markers) >= 10
-    for marker in markers:
-        assert re.fullmatch(r"\[\d+\]", marker), marker
+    marks = re.findall(r'<span class="note-marks">(.*?)</span>', text)
+    assert len(marks) >= 10
+    for mark in marks:
+        link = r'<a class="footnote-reference[^"]*"[^>]*>\d+</a>'
+        assert re.fullmatch(rf"\u2060\[{link}(?:,(?:\u00a0|&#160;){link})*\]", mark), mark
     labels = re.findall(r'<span class="label">(.*?)</span>', text, re.S)
     assert labels and all(re.fullmatch(r"\[(?:<a [^>]*>)?\d+(?:</a>)?\]", x) for x in labels), labels[:3]
+
+
+def chapter_articles(book):
+    for doc in toctree_docs():
+        soup = BeautifulSoup((book.html / f"{doc}.html").read_text(), "html.parser")
+        yield doc, soup.select_one('article[role="main"]')
+
+
+def test_adjacent_sources_print_as_one_mark(book):
+    """"[1, 3]", never "[1][3]": every mark in note order, against its word, one per sentence."""
+    total, several = 0, 0
+    for doc, article in chapter_articles(book):
+        count, problems = mark_problems(article)
+        assert not problems, f"{doc}: {problems[:5]}"
+        total += count
+        several += sum(len(g.select("a.footnote-reference")) > 1 for g in article.select("span.note-marks"))
+    assert total > 300, total
+    assert several >= 10, f"only {several} marks name more than one source: are sentences with several sources joined?"
+
+
+def test_a_source_cited_many_times_has_one_back_link(book):
+    """A note's number links back to the first place its source is cited, and nothing
+    else: a source cited 96 times once got "(1,2,3,...,96)", a line that could not wrap."""
+    most = 0
+    for doc, article in chapter_articles(book):
+        cited = {}
+        for a in article.select("a.footnote-reference"):
+            cited[a["href"]] = cited.get(a["href"], 0) + 1
+        most = max(most, *cited.values(), 0)
+        for note in article.select("aside.footnote"):
+            back = note.select('a[role="doc-backlink"]')
+            assert len(back) == 1 and not note.select("span.backrefs"), f"{doc}#{note['id']}: {len(back)} back-links"
+            first = article.select_one(f'a.footnote-reference[href="#{note["id"]}"]')
+            assert back[0]["href"] == f"#{first['id']}", f"{doc}#{note['id']} links back to {back[0]['href']}"
+    assert most >= 10, "no source is cited ten times in a chapter: the case this guards is gone"
 
 
 def test_every_page_has_a_browser_icon(book):

@@ -149,10 +149,19 @@ def test_pdf_figures_carry_the_alt_text_of_the_html(book, structure):
 
 
 def test_pdf_links_have_alternate_text(pike):
+    """A screen reader says what each link is ("Source 3", "Back to the text ..."),
+    never the anchor name WeasyPrint writes ("cautions--footcite-klonopin-label")."""
     links = [a for page in pike.pages for a in page.get("/Annots", []) if a.get("/Subtype") == "/Link"]
     assert len(links) > 100
     bare = [a for a in links if not str(a.get("/Contents", "")).strip()]
     assert not bare, f"{len(bare)} links without /Contents"
+    named = [str(a.Contents) for a in links if "/Dest" in a and str(a.Contents) == str(a.Dest)]
+    assert not named, f"{len(named)} links whose alternate text is their anchor name: {named[:5]}"
+    notes = [str(a.Contents) for a in links if "/Dest" in a and "footcite-" in str(a.Dest)]
+    assert len(notes) > 50 and all(re.fullmatch(r"Source \d+", s) for s in notes), sorted(set(notes))[:5]
+    back = [str(a.Contents) for a in links if "/Dest" in a and re.search(r"(^|-)id\d+$", str(a.Dest))]
+    assert len(back) > 20 and all(re.fullmatch(r"Back to the text where source \d+ is cited", s) for s in back), \
+        sorted(set(back))[:5]
 
 
 # -- what the reader holds: size, type, fonts ----------------------------------------------
@@ -272,6 +281,44 @@ def test_adjacent_note_marks_never_merge(book, spans):
     assert refs > 50
     # note numbers also start each note in the chapter's sources (smaller type, not raised)
     assert len(printed) >= refs, (len(printed), refs)
+
+
+@pytest.fixture(scope="module")
+def printed_marks(edition):
+    """(page, text, first on its line) of each printed note mark: a run of raised
+    spans that holds only note numbers, commas and spaces."""
+    marks = []
+    with pymupdf.open(edition["path"]) as doc:
+        for number, page in enumerate(doc, 1):
+            for block in page.get_text("dict")["blocks"]:
+                for line in block.get("lines", []):
+                    spans = [s for s in line["spans"] if s["text"].strip()]
+                    for raised, run in itertools.groupby(enumerate(spans), key=lambda x: bool(x[1]["flags"] & 1)):
+                        run = list(run)
+                        text = "".join(s["text"] for _i, s in run).strip()
+                        if raised and re.fullmatch(r"[\d,\s\u00a0]+", text):
+                            marks.append((number, text, run[0][0] == 0))
+    return marks
+
+
+def test_adjacent_sources_print_as_one_mark(book, printed_marks):
+    """Several sources of one sentence print as one raised mark, "1, 3", never "13" or "1 3"."""
+    several = 0
+    for doc in toctree_docs():
+        soup = BeautifulSoup((book.html / f"{doc}.html").read_text(), "html.parser")
+        several += sum(len(g.select("a")) > 1 for g in soup.select('article[role="main"] span.note-marks'))
+    marks = printed_marks
+    odd = [m for m in marks if not re.fullmatch(r"\d+(?:,[\s\u00a0]*\d+)*", m[1])]
+    assert not odd, odd[:5]
+    printed = sum("," in m[1] for m in marks)
+    assert several >= 10 and printed >= several, f"{printed} marks of several sources printed, {several} in the HTML"
+
+
+def test_no_note_mark_sits_alone_at_line_start(printed_marks):
+    marks = printed_marks
+    assert len(marks) > 300, len(marks)
+    alone = [(page, text) for page, text, first in marks if first]
+    assert not alone, f"marks at the start of a line, away from their word: {alone[:5]}"
 
 
 def test_no_bare_urls_in_the_text_block(reader, spans):

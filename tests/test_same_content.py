@@ -14,15 +14,20 @@ ligatures and the PDF's end-of-line hyphenation are normalised; nothing else
 is.  Then, chapter by chapter: every heading of the .rst source, every
 clinical number with its unit, the text of every warning, danger and
 important box, and every glossary term must be in all three.
+The note marks themselves are compared apart: each chapter has the same marks,
+"[1, 3]" in the HTML and the EPUB, "1, 3" raised in the PDF.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import zipfile
+from collections import Counter
 from xml.etree import ElementTree as ET
 
+import pymupdf
 import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
@@ -34,8 +39,9 @@ FORMATS = ("html", "epub", "pdf")
 
 BLOCKS = ("p", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "div", "section", "aside", "td", "th",
           "tr", "table", "caption", "figcaption", "figure", "pre", "blockquote", "ul", "ol", "dl", "nav")
-# left out of the reading text in every format: notes, note references, permalinks
-NOT_READ = ("a.headerlink", "a.footnote-reference", "aside.footnote-list", "script", "style")
+# left out of the reading text in every format: notes, note marks (their numbers, brackets
+# and commas), permalinks
+NOT_READ = ("a.headerlink", "span.note-marks", "a.footnote-reference", "aside.footnote-list", "script", "style")
 
 LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"}
 
@@ -242,3 +248,43 @@ def test_every_glossary_term_is_in_every_format(texts):
     assert len(terms) > 20, terms
     lost = missing(texts, "glossary", [canon(t) for t in terms])
     assert not lost, f"glossary terms missing: {lost}"
+
+
+# -- note marks ------------------------------------------------------------------------
+
+def markup_marks(markup: str, root_selector: str) -> Counter:
+    """Each note mark of a page as its numbers read, "1, 3" ("[1, 3]" without its brackets)."""
+    root = BeautifulSoup(markup, "html.parser").select_one(root_selector)
+    return Counter(", ".join(re.findall(r"\d+", g.get_text())) for g in root.select("span.note-marks"))
+
+
+def pdf_marks(pdf) -> dict[str, Counter]:
+    """Each chapter's printed note marks: runs of raised type that hold only numbers and commas."""
+    ranges = pdf_page_ranges(pdf)
+    found: dict[int, Counter] = {}
+    with pymupdf.open(pdf) as doc:
+        for number, page in enumerate(doc):
+            marks = found.setdefault(number, Counter())
+            for block in page.get_text("dict")["blocks"]:
+                for line in block.get("lines", []):
+                    spans = [s for s in line["spans"] if s["text"].strip()]
+                    for raised, run in itertools.groupby(spans, key=lambda s: bool(s["flags"] & 1)):
+                        text = "".join(s["text"] for s in run)
+                        if raised and re.fullmatch(r"[\d,\s\u00a0]+", text):
+                            marks[", ".join(re.findall(r"\d+", text))] += 1
+    return {doc: sum((found[i] for i in pages), Counter()) for doc, pages in ranges.items()}
+
+
+def test_note_marks_read_the_same_in_every_format(book):
+    """The same sources mark the same sentences: "[1, 3]" in the HTML and the EPUB is "1, 3" in the PDF."""
+    pdf = pdf_marks(book.pdf)
+    several = 0
+    with zipfile.ZipFile(book.epub) as zf:
+        for doc in DOCS:
+            html = markup_marks((book.html / f"{doc}.html").read_text(), 'article[role="main"]')
+            epub = markup_marks(zf.read(f"{doc}.xhtml").decode(), "body")
+            assert epub == html, f"{doc}: EPUB {sorted((epub - html).items())}, HTML {sorted((html - epub).items())}"
+            assert pdf[doc] == html, \
+                f"{doc}: PDF {sorted((pdf[doc] - html).items())}, HTML {sorted((html - pdf[doc]).items())}"
+            several += sum(n for mark, n in html.items() if "," in mark)
+    assert several >= 10, several

@@ -17,6 +17,11 @@ Every font in the PDF must be one of the book's (FreeSerif, FreeSans,
 FreeMono) and no glyph may be .notdef (glyph 0); either fails with the page,
 the character, and the source lines (``SOURCE_DIR``) that hold it.
 
+Each link's alternate text (its annotation's /Contents, which a screen reader
+speaks) says what the link is: "Source 3", "Back to the text where source 3
+is cited", "Page about tolerance", the link's words.  WeasyPrint 70 writes
+the anchor name there ("footcite-klonopin-label", "id16").
+
 With SOURCE_DATE_EPOCH set, the creation date and the file identifier come
 from it and the document, so two builds give the same bytes.
 """
@@ -26,12 +31,14 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime
+import html as html_escapes
 import hashlib
 import logging
 import os
 import re
 import sys
 import unicodedata
+from html.parser import HTMLParser
 from pathlib import Path
 
 EDITIONS = {
@@ -159,6 +166,72 @@ def add_header_scopes(pdf: Path) -> int:
     return count
 
 
+class _LinkTexts(HTMLParser):
+    """What each link of the print document is, for its alternate text, by target."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.internal: dict[str, str] = {}   # anchor name -> description
+        self.external: dict[str, str] = {}   # address -> description
+        self._link: dict | None = None
+        self._item = ""  # the words of the index entry being read
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "li":
+            self._item = ""
+        if tag == "a" and attrs.get("href"):
+            self._link = {"href": attrs["href"], "class": (attrs.get("class") or "").split(),
+                          "role": attrs.get("role"), "text": ""}
+
+    def handle_data(self, data):
+        if self._link is not None:
+            self._link["text"] += data
+        else:
+            self._item += data
+
+    def handle_endtag(self, tag):
+        if tag != "a" or self._link is None:
+            return
+        link, self._link = self._link, None
+        href, words = link["href"], " ".join(link["text"].split())
+        if href.startswith("#"):
+            if "footnote-reference" in link["class"]:
+                words = f"Source {words}"
+            elif link["role"] == "doc-backlink":
+                words = f"Back to the text where source {words} is cited"
+            elif "print-page-ref" in link["class"]:
+                words = f"Page about {' '.join(self._item.split()).rstrip(',')}"
+            self.internal.setdefault(html_escapes.unescape(href[1:]), words or "Go to the page")
+        else:
+            if href.startswith("tel:"):
+                words = f"Call {words}"
+            self.external.setdefault(href, words or href)
+
+
+def describe_links(pdf: Path, html: Path) -> int:
+    """Give every link annotation alternate text that says what the link is."""
+    import pikepdf
+
+    texts = _LinkTexts()
+    texts.feed(html.read_text(encoding="utf-8"))
+    count = 0
+    with pikepdf.open(pdf, allow_overwriting_input=True) as doc:
+        for page in doc.pages:
+            for annot in page.get("/Annots", []):
+                if annot.get("/Subtype") != "/Link":
+                    continue
+                if "/Dest" in annot:
+                    words = texts.internal.get(str(annot.Dest))
+                else:
+                    words = texts.external.get(str(annot.get("/A", {}).get("/URI", "")))
+                if words:
+                    annot.Contents = pikepdf.String(words)
+                    count += 1
+        doc.save(pdf, deterministic_id=True)
+    return count
+
+
 def _kids(node):
     import pikepdf
 
@@ -239,6 +312,7 @@ def main(argv=None) -> int:
     try:
         render(args.html, target, args.edition)
         add_header_scopes(target)
+        describe_links(target, args.html)
         check_fonts(target, args.source)
     except PrintError as exc:
         target.unlink(missing_ok=True)
