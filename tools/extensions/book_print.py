@@ -14,9 +14,9 @@ The ``print`` builder is Sphinx's ``singlehtml`` with three differences:
 * the chapters are the top level of the page (each chapter title an ``h1``,
   its sections ``h2`` and ``h3``), not inside the home page, whose own prose
   is written for the website; a "Contents" chapter follows "Get help now";
-* adjacent note marks never merge: the brackets docutils writes around note
-  numbers are left out, the stylesheet sets the marks as superscripts, and
-  a comma goes between neighbours ("1, 3", not "13").
+* note marks never merge: the brackets docutils writes around note numbers
+  are left out and the stylesheet sets each sentence's mark as a superscript;
+  the sources of one sentence are already one mark, "1, 3" (book_notes.py).
 
 Every character of the print document is checked against the font that will
 set it (``book_glyphs.py``, loaded by conf.py), so a missing glyph fails the
@@ -43,15 +43,10 @@ BRACKETS = re.compile(r"^\[|\]$")
 
 
 class BookPrintTranslator(BookHTMLTranslator):
-    """Note marks without brackets, so neighbours can be separated by the stylesheet;
-    table header cells with a scope (PDF/UA: every TH needs one)."""
+    """Note marks without brackets (a superscript needs none); table header cells
+    with a scope (PDF/UA: every TH needs one)."""
 
     def visit_footnote_reference(self, node):
-        index = node.parent.index(node)
-        if index and isinstance(node.parent[index - 1], nodes.footnote_reference):
-            # two marks side by side ("1, 3"); CSS cannot tell them from two
-            # marks with words between (a + a matches both)
-            self.body.append('<span class="note-sep">,\u2009</span>')
         start = len(self.body)
         super().visit_footnote_reference(node)
         self._no_brackets(start)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives, roles
+from sphinx.errors import ExtensionError
 
 # load_facts is re-exported: tools/plainlanguage.py, book_figures.py and the tests use it.
 from facts_schema import FactsError, load_facts
@@ -124,15 +125,21 @@ class FactRole(SphinxRole):
         text = render(fact)
         value = nodes.inline(text, text, classes=["fact"])
         value["fact_id"] = fid
+        # sphinxcontrib-bibtex's own role makes the citation, so a fact's source
+        # is numbered and listed like any other; docutils' roles.role() is the
+        # lookup its parser uses (public in docutils.parsers.rst.roles).  The
+        # sentence's marks are joined into one afterwards (book_notes.py).
         cite, messages = roles.role(
             "footcite:p", self.inliner.language, self.lineno, self.inliner.reporter
         )
+        if cite is None:
+            raise ExtensionError("the footcite:p role is not registered: "
+                                 "load sphinxcontrib.bibtex before facts")
         key = fact["cite"]
         cite_nodes, cite_messages = cite(
             "footcite:p", f":footcite:p:`{key}`", key, self.lineno, self.inliner, {}, []
         )
-        # A no-break space ties the citation mark to its value, as ":footcite:" is written.
-        return [value, nodes.Text("\u00a0"), *cite_nodes], messages + cite_messages
+        return [value, *cite_nodes], messages + cite_messages
 
 
 class HalfLivesTable(SphinxDirective):
