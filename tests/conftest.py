@@ -101,6 +101,13 @@ def rst_headings(doc: str) -> list[str]:
     return found
 
 
+def glossary_terms() -> list[str]:
+    """The terms of the glossary (source/glossary.rst), as written."""
+    block = (SOURCE / "glossary.rst").read_text().split(".. glossary::", 1)[1]
+    return [line.strip() for line in block.splitlines()
+            if re.match(r"^   \S", line) and not line.strip().startswith(":")]
+
+
 def doc_title(doc: str) -> str:
     lines = (SOURCE / f"{doc}.rst").read_text().splitlines()
     for i, line in enumerate(lines[1:], 1):

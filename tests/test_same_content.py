@@ -32,7 +32,7 @@ import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
-from conftest import SOURCE, doc_title, need_tool, rst_headings, toctree_docs
+from conftest import doc_title, glossary_terms, need_tool, rst_headings, toctree_docs
 
 DOCS = toctree_docs()
 FORMATS = ("html", "epub", "pdf")
@@ -236,12 +236,6 @@ def test_every_warning_box_says_the_same_in_every_format(book, texts, doc):
 
 
 # -- glossary --------------------------------------------------------------------------
-
-def glossary_terms() -> list[str]:
-    block = (SOURCE / "glossary.rst").read_text().split(".. glossary::", 1)[1]
-    return [line.strip() for line in block.splitlines()
-            if re.match(r"^   \S", line) and not line.strip().startswith(":")]
-
 
 def test_every_glossary_term_is_in_every_format(texts):
     terms = glossary_terms()

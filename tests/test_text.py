@@ -8,7 +8,7 @@ import tomllib
 
 import pytest
 
-from conftest import (BOOK, ROOT, SOURCE, epub_text, html_text, paragraphs,
+from conftest import (BOOK, ROOT, SOURCE, epub_text, glossary_terms, html_text, paragraphs,
                       pdf_text, toctree_docs)
 
 sys.path.insert(0, str(ROOT / "tools"))
@@ -106,12 +106,6 @@ def test_every_clinical_number_is_cited(doc):
             uncited.append(f"{path.name}:{line}: {text.strip()[:80]}")
         lead_in_cited = cited and body.rstrip().endswith(":")
     assert not uncited, "numbers without a source:\n" + "\n".join(uncited)
-
-
-def glossary_terms() -> list[str]:
-    text = (SOURCE / "glossary.rst").read_text().split(".. glossary::", 1)[1]
-    return [line.strip() for line in text.splitlines()
-            if re.match(r"^   \S", line) and not line.strip().startswith(":")]
 
 
 def test_every_glossary_term_is_used():
