@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import SOURCE
-from test_browser import new_context, site  # noqa: F401  (the local web server fixture)
+from conftest import new_context
 
 HELP_TITLE = "Get help now"
 # US phone numbers as the book writes them: 911, 988 and 1-800-... numbers.
