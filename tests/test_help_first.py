@@ -9,8 +9,7 @@ import zipfile
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import SOURCE
-from conftest import new_context
+from conftest import SOURCE, new_context
 
 HELP_TITLE = "Get help now"
 # US phone numbers as the book writes them: 911, 988 and 1-800-... numbers.
