@@ -166,6 +166,12 @@ class Bench:
         return self.run([PY, project / "tools" / "build.py", target, "--root", project,
                          "--work", project / "_build", "--out", project / "build"], log)
 
+    def pdf_edition(self, project: Path, edition: str, log: str) -> float:
+        """One PDF edition alone, as the build makes it: the print builder (and the
+        figures it draws when missing), WeasyPrint and the checks."""
+        return self.run([PY, project / "tools" / "build.py", "pdf", "--edition", edition, "--root", project,
+                         "--work", project / "_build"], log)
+
     def stock(self, project: Path, builder: str, log: str) -> float:
         out = project / "_build" / builder
         took = self.run([PY, "-m", "sphinx", "-b", builder, "-c", project, "-d", project / "_build" / "doctrees",

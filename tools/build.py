@@ -468,6 +468,8 @@ def main(argv=None) -> int:
     parser.add_argument("--root", type=Path, default=ROOT, help="the project folder (conf.py, source/)")
     parser.add_argument("--out", type=Path, help="published folder for 'book' (default: ROOT/build)")
     parser.add_argument("--work", type=Path, help="work folder (default: ROOT/_build)")
+    parser.add_argument("--edition", action="append", choices=PDF_EDITIONS,
+                        help="with 'pdf': only this PDF edition (may be given again; default: all three)")
     parser.add_argument("--sphinxopts", default=os.environ.get("SPHINXOPTS", ""),
                         help="extra options for every Sphinx run, as in Sphinx's own Makefile (e.g. -v, -j 2)")
     args = parser.parse_args(argv)
@@ -486,7 +488,8 @@ def main(argv=None) -> int:
         elif args.target == "epub":
             print(f"EPUB in {build_epub(root, work, env)} (EPUBCheck: 0 errors, 0 warnings)")
         else:
-            print("PDF in " + ", ".join(map(str, build_pdf(root, work, env))))
+            pdfs = build_pdf(root, work, env, editions=tuple(args.edition or PDF_EDITIONS))
+            print("PDF in " + ", ".join(map(str, pdfs)))
     except (BuildError, OSError) as exc:
         if isinstance(exc, OSError):  # a folder that cannot be written, a full disk: one line, no traceback
             exc = cannot_write(Path(exc.filename or "?"), exc)
