@@ -250,8 +250,10 @@ def incremental(b: Bench, pristine: Path, chapter: str, repeat: int) -> None:
         return
     rst = project / "source" / f"{chapter}.rst"
     for i in range(repeat):
-        with open(rst, "a") as f:
-            f.write(f"\n\nBenchmark edit {i + 1}: one sentence added to time an incremental build.\n")
+        # before the chapter's closing list of sources, which must stay last (book_chapters.py)
+        text = rst.read_text()
+        edit = f"Benchmark edit {i + 1}: one sentence added to time an incremental build.\n\n"
+        rst.write_text(text.replace(".. footbibliography::", edit + ".. footbibliography::", 1))
         b.measure("html_incremental", b.build_py, project, "html", f"incremental-{i}")
         b.measure("html_nochange", b.build_py, project, "html", f"nochange-{i}")
 
