@@ -35,6 +35,15 @@ BOOK_TOML = book_toml(ROOT)
 NAME = BOOK["basename"]
 
 
+
+def pytest_collection_modifyitems(items):
+    """A test that reads the built book (the ``book`` fixture) is slow too: it needs a
+    full build first.  ``pytest -m "not slow"`` is then the fast layer alone: the
+    sources, the data and each extension on Sphinx's own tiny test roots."""
+    for item in items:
+        if "book" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
 @dataclass(frozen=True)
 class Book:
     folder: Path
