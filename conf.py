@@ -76,7 +76,7 @@ book_chapters_without_key_points = ["help", "questions", "about", "key-facts", "
 
 # Paths are relative to this file. One .bib file per chapter keeps merges clean.
 bibtex_bibfiles = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "source" / "bib").glob("*.bib"))
-bibtex_default_style = "unsrt"
+bibtex_default_style = "unsrt_once"  # pybtex's unsrt, each source formatted once a build (pybtex_cache.py)
 bibtex_reference_style = "label"
 # Chapters cite with :footcite:, so each chapter closes with its own sources;
 # the back-matter bibliography lists every source once.
