@@ -175,18 +175,16 @@ PDF_EDITIONS = ("letter", "6in", "large-print")  # tools/print_pdf.py
 
 
 def build_pdf(root: Path, work: Path, env: dict, editions=PDF_EDITIONS) -> list[Path]:
-    """The print document (Sphinx's print builder, book_print.py), then each PDF
-    edition laid out by WeasyPrint in a process of its own, side by side;
-    print_pdf.py fails on a font that is not the book's or a .notdef glyph."""
+    """The print document (Sphinx's print builder, book_print.py), then the PDF
+    editions, laid out by WeasyPrint side by side (print_pdf.py forks one process
+    per edition once the document is parsed); print_pdf.py fails on a font that
+    is not the book's or a .notdef glyph."""
     out, doctrees = work / "print", work / "doctrees" / "print"
     sphinx(root, "print", out, doctrees, env)
     name, pdfs = load_book(root)["basename"], work / "pdf"
-    def edition(ed: str) -> Path:
-        run([sys.executable, str(root / "tools" / "print_pdf.py"), str(out / "index.html"), str(pdfs),
-             name, ed, "--source", str(root / "source")], f"the {ed} PDF (WeasyPrint)", env)
-        return pdfs / (f"{name}.pdf" if ed == "letter" else f"{name}-{ed}.pdf")
-    with ThreadPoolExecutor(max_workers=len(editions)) as pool:
-        return list(pool.map(edition, editions))
+    run([sys.executable, str(root / "tools" / "print_pdf.py"), str(out / "index.html"), str(pdfs),
+         name, *editions, "--source", str(root / "source")], f"the {', '.join(editions)} PDF (WeasyPrint)", env)
+    return [pdfs / (f"{name}.pdf" if ed == "letter" else f"{name}-{ed}.pdf") for ed in editions]
 
 
 # Beside the EPUB and PDF builds, the HTML build runs at a lower priority: it

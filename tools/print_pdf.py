@@ -1,6 +1,6 @@
 """Lay out the print document as tagged PDF/UA-1 with WeasyPrint, in three editions.
 
-    python tools/print_pdf.py PRINT_HTML OUT_DIR BASENAME EDITION [--source SOURCE_DIR]
+    python tools/print_pdf.py PRINT_HTML OUT_DIR BASENAME EDITION [EDITION ...] [--source SOURCE_DIR]
 
 The print document (``index.html`` of Sphinx's ``print`` builder,
 ``tools/extensions/book_print.py``) is laid out with the print stylesheet
@@ -22,6 +22,10 @@ speaks) says what the link is: "Source 3", "Back to the text where source 3
 is cited", "Page about tolerance", the link's words.  WeasyPrint 70 writes
 the anchor name there ("footcite-klonopin-label", "id16").
 
+Several editions are laid out side by side, one process each, forked once
+WeasyPrint is loaded and the document and stylesheet are parsed: each edition
+starts from that work instead of doing it again.
+
 With SOURCE_DATE_EPOCH set, the creation date and the file identifier come
 from it and the document, so two builds give the same bytes.
 """
@@ -37,6 +41,7 @@ import logging
 import os
 import re
 import sys
+import traceback
 import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
@@ -116,26 +121,43 @@ def inline_raster_images(markup: str, folder: Path) -> str:
     return re.sub(r'(<img\b[^>]*?\bsrc=)"(?!data:)([^":]+\.(?:png|jpe?g))"', inline, markup)
 
 
-def render(html: Path, target: Path, edition: str) -> Path:
+def prepare(html: Path):
+    """What every edition shares: WeasyPrint loaded, the print document and its stylesheet parsed."""
     from weasyprint import CSS, HTML
 
     fetcher = _fetcher()
-    stylesheets = [CSS(filename=str(html.parent / "_static" / "print.css"), url_fetcher=fetcher),
-                   CSS(string=EDITIONS[edition][1])]  # later: the edition's sizes win
     markup = inline_raster_images(unwrap_image_links(html.read_text(encoding="utf-8")), html.parent)
-    document = HTML(string=markup, base_url=html.as_uri(), url_fetcher=fetcher).render(
-        stylesheets=stylesheets, pdf_variant="pdf/ua-1")
+    return (HTML(string=markup, base_url=html.as_uri(), url_fetcher=fetcher),
+            CSS(filename=str(html.parent / "_static" / "print.css"), url_fetcher=fetcher))
+
+
+def render(html: Path, target: Path, edition: str, prepared=None) -> Path:
+    from weasyprint import CSS
+
+    document, stylesheet = prepared or prepare(html)
+    stylesheets = [stylesheet, CSS(string=EDITIONS[edition][1])]  # later: the edition's sizes win
+    laid_out = document.render(stylesheets=stylesheets, pdf_variant="pdf/ua-1")
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         stamp = datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
-        document.metadata.created = document.metadata.modified = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+        laid_out.metadata.created = laid_out.metadata.modified = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     identifier = hashlib.sha256(html.read_bytes() + edition.encode()).hexdigest()[:32].encode()
-    document.metadata.lang = "en-US"
-    document.write_pdf(target, pdf_variant="pdf/ua-1", pdf_identifier=identifier)
+    laid_out.metadata.lang = "en-US"
+    laid_out.write_pdf(target, pdf_variant="pdf/ua-1", pdf_identifier=identifier)
     return target
 
 
-def add_header_scopes(pdf: Path) -> int:
+def finish(pdf: Path, html: Path) -> None:
+    """Header scopes and link texts (below), in one pass over the PDF."""
+    import pikepdf
+
+    with pikepdf.open(pdf, allow_overwriting_input=True) as doc:
+        add_header_scopes(doc)
+        describe_links(doc, html)
+        doc.save(pdf, deterministic_id=True)
+
+
+def add_header_scopes(doc) -> int:
     """Give every table header cell (TH) a /Scope, Column or Row.
 
     WeasyPrint 70 ties each data cell to its headers with /Headers and /IDs
@@ -148,21 +170,19 @@ def add_header_scopes(pdf: Path) -> int:
     import pikepdf
 
     count = 0
-    with pikepdf.open(pdf, allow_overwriting_input=True) as doc:
-        for row in _elements(doc.Root.StructTreeRoot, "/TR"):
-            cells = [c for c in _kids(row) if isinstance(c, pikepdf.Dictionary) and "/S" in c]
-            in_row = {str(h) for c in cells if c.S == "/TD" and "/A" in c and "/Headers" in c.A
-                      for h in c.A.Headers}
-            for cell in cells:
-                if cell.S != "/TH":
-                    continue
-                attributes = cell.get("/A")
-                if not isinstance(attributes, pikepdf.Dictionary):
-                    attributes = cell.A = pikepdf.Dictionary(O=pikepdf.Name.Table)
-                row_header = "/ID" in cell and str(cell.ID) in in_row
-                attributes.Scope = pikepdf.Name("/Row" if row_header else "/Column")
-                count += 1
-        doc.save(pdf, deterministic_id=True)
+    for row in _elements(doc.Root.StructTreeRoot, "/TR"):
+        cells = [c for c in _kids(row) if isinstance(c, pikepdf.Dictionary) and "/S" in c]
+        in_row = {str(h) for c in cells if c.S == "/TD" and "/A" in c and "/Headers" in c.A
+                  for h in c.A.Headers}
+        for cell in cells:
+            if cell.S != "/TH":
+                continue
+            attributes = cell.get("/A")
+            if not isinstance(attributes, pikepdf.Dictionary):
+                attributes = cell.A = pikepdf.Dictionary(O=pikepdf.Name.Table)
+            row_header = "/ID" in cell and str(cell.ID) in in_row
+            attributes.Scope = pikepdf.Name("/Row" if row_header else "/Column")
+            count += 1
     return count
 
 
@@ -209,26 +229,24 @@ class _LinkTexts(HTMLParser):
             self.external.setdefault(href, words or href)
 
 
-def describe_links(pdf: Path, html: Path) -> int:
+def describe_links(doc, html: Path) -> int:
     """Give every link annotation alternate text that says what the link is."""
     import pikepdf
 
     texts = _LinkTexts()
     texts.feed(html.read_text(encoding="utf-8"))
     count = 0
-    with pikepdf.open(pdf, allow_overwriting_input=True) as doc:
-        for page in doc.pages:
-            for annot in page.get("/Annots", []):
-                if annot.get("/Subtype") != "/Link":
-                    continue
-                if "/Dest" in annot:
-                    words = texts.internal.get(str(annot.Dest))
-                else:
-                    words = texts.external.get(str(annot.get("/A", {}).get("/URI", "")))
-                if words:
-                    annot.Contents = pikepdf.String(words)
-                    count += 1
-        doc.save(pdf, deterministic_id=True)
+    for page in doc.pages:
+        for annot in page.get("/Annots", []):
+            if annot.get("/Subtype") != "/Link":
+                continue
+            if "/Dest" in annot:
+                words = texts.internal.get(str(annot.Dest))
+            else:
+                words = texts.external.get(str(annot.get("/A", {}).get("/URI", "")))
+            if words:
+                annot.Contents = pikepdf.String(words)
+                count += 1
     return count
 
 
@@ -298,28 +316,52 @@ def check_fonts(pdf: Path, source: Path | None = None) -> None:
     raise PrintError(f"{pdf.name}: characters the book's fonts cannot draw:\n  " + "\n  ".join(lines))
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("html", type=Path)
-    parser.add_argument("out", type=Path)
-    parser.add_argument("basename")
-    parser.add_argument("edition", choices=sorted(EDITIONS))
-    parser.add_argument("--source", type=Path, help="the .rst sources, to name the lines of a missing glyph")
-    args = parser.parse_args(argv)
-    logging.getLogger("fontTools").setLevel(logging.WARNING)
-    args.out.mkdir(parents=True, exist_ok=True)
-    target = args.out / output_name(args.basename, args.edition)
+def make(args, edition: str, prepared) -> int:
+    """One edition: laid out, finished and checked; 0 when it is ready."""
+    target = args.out / output_name(args.basename, edition)
     try:
-        render(args.html, target, args.edition)
-        add_header_scopes(target)
-        describe_links(target, args.html)
+        render(args.html, target, edition, prepared)
+        finish(target, args.html)
         check_fonts(target, args.source)
     except PrintError as exc:
         target.unlink(missing_ok=True)
         print(f"print_pdf: {exc}", file=sys.stderr)
         return 1
-    print(target)
+    print(target, flush=True)
     return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("html", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("basename")
+    parser.add_argument("editions", nargs="+", choices=sorted(EDITIONS), metavar="EDITION")
+    parser.add_argument("--source", type=Path, help="the .rst sources, to name the lines of a missing glyph")
+    args = parser.parse_args(argv)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    args.out.mkdir(parents=True, exist_ok=True)
+    prepared = prepare(args.html)
+    if len(args.editions) == 1:
+        return make(args, args.editions[0], prepared)
+    children = {}
+    for edition in dict.fromkeys(args.editions):
+        pid = os.fork()  # the child starts with WeasyPrint loaded and the document parsed
+        if pid == 0:
+            code = 1
+            try:
+                code = make(args, edition, prepared)
+            except BaseException:  # os._exit below would swallow the traceback
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        children[pid] = edition
+    failed = [edition for pid, edition in children.items() if os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])]
+    if failed:
+        print(f"print_pdf: not made: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
