@@ -126,7 +126,7 @@ def pdf_lines(pdf):
 
 
 def join_lines(lines: list[str], vocabulary: set[str], compounds: set[str]) -> str:
-    """Join a page's lines, undoing the hyphenation that xelatex added at line ends."""
+    """Join a page's lines, undoing a hyphenation at a line end (a soft hyphen the layout used)."""
     out = ""
     for line in lines:
         m = re.search(r"([A-Za-z]+)-$", out)
