@@ -29,10 +29,15 @@ starts and ends.  An index entry's target (``<span id="index-3">``, empty,
 or the paragraph it marks) gets the rest of its section; a glossary term its
 definition too; a section starts after its heading, which the result's link
 already shows.  The summary is the few lines of that around the word searched for.
+
+A rebuild parses only the pages whose HTML changed: each page's text is kept
+in the doctree folder (``book-search-text.json``) with a hash of its HTML and
+of this module, so the edit-and-rebuild loop of an author stays short.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -40,6 +45,8 @@ from pathlib import Path
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 TEXT_FILE = "_static/book-search-text.js"
+KEPT_FILE = "book-search-text.json"  # in the doctree folder: each page's text, by the hash of its HTML
+CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # a change of the rules here: parse all again
 SCRIPT = "book-search.js"
 
 # Elements whose text is a block of its own: a space goes before and after.
@@ -167,12 +174,21 @@ def write_text(app, exception) -> None:
     """After every page is written: the text of each, keyed by its name as the search index has it."""
     if exception is not None or not is_site(app.builder):
         return
-    outdir = Path(app.outdir)
-    pages = {}
+    outdir, kept_file = Path(app.outdir), Path(app.doctreedir) / KEPT_FILE
+    try:
+        kept = json.loads(kept_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        kept = {}
+    pages, hashes = {}, {}
     for docname in sorted(app.env.found_docs):
         path = outdir / (docname + app.builder.out_suffix)
         if path.is_file():
-            pages[docname] = page_text(path.read_text(encoding="utf-8"))
+            html = path.read_bytes()
+            hashes[docname] = hashlib.sha256(CODE.encode() + html).hexdigest()
+            old = kept.get(docname)
+            pages[docname] = old["text"] if old and old["hash"] == hashes[docname] else page_text(html.decode())
+    kept_file.write_text(json.dumps({name: {"hash": hashes[name], "text": pages[name]} for name in pages},
+                                    ensure_ascii=False), encoding="utf-8")
     data = json.dumps(pages, ensure_ascii=False, separators=(",", ":"))
     (outdir / TEXT_FILE).write_text(
         "/* The text of every page, for the search page's summaries (book_search.py). */\n"
