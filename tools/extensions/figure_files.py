@@ -72,7 +72,8 @@ def render_png(fig) -> bytes:
     from PIL import Image
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=PNG_DPI, metadata={"Software": None})
+    # compress_level 0: this PNG is only read back, so zlib would be wasted time
+    fig.savefig(buf, format="png", dpi=PNG_DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 0})
     buf.seek(0)
     with Image.open(buf) as image:
         grey = image.convert("L")
