@@ -108,6 +108,22 @@ def test_every_clinical_number_is_cited(doc):
     assert not uncited, "numbers without a source:\n" + "\n".join(uncited)
 
 
+def test_every_index_entry_can_be_looked_up_under_its_own_word():
+    """``.. index:: a; b; c`` makes one entry, "a", with the sub-entry "b; c": a reader
+    looking up "c" finds nothing.  Entries are separated by commas; a semicolon
+    gives a term one sub-entry ("opioids; boxed warning"), never two."""
+    wrong = []
+    for path in rst_files():
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            m = re.match(r"\.\. index::\s*(.*)", line)
+            if not m or re.match(r"(pair|triple|see|seealso):", m.group(1)):
+                continue
+            for entry in re.split(r",\s*", m.group(1)):
+                if entry.removeprefix("single:").count(";") > 1:
+                    wrong.append(f"{path.relative_to(ROOT)}:{number}: {entry.strip()}")
+    assert not wrong, "an index entry with two sub-entries (use commas between entries):\n" + "\n".join(wrong)
+
+
 def test_every_glossary_term_is_used():
     terms = glossary_terms()
     assert len(terms) >= 20
