@@ -252,6 +252,20 @@ def test_pdf_index_gives_page_numbers_in_the_body_font(reader, spans):
     assert fonts and all(f.startswith("FreeSerif") for f in fonts), fonts
 
 
+def test_pdf_index_page_numbers_ascend(reader, edition):
+    """A term's pages in reading order: "liver disease, 52, 61", not "61, 52" (Sphinx
+    sorts a term's links as strings, so "#index-26" came before "#index-4")."""
+    top = [item for item in reader.outline if not isinstance(item, list)]
+    titles = [i.title for i in top]
+    first = reader.get_destination_page_number(top[titles.index("Index")])
+    end = reader.get_destination_page_number(top[titles.index("Index") + 1])
+    with pymupdf.open(edition["path"]) as doc:
+        text = " ".join(doc[p].get_text() for p in range(first, end))
+    runs = [[int(n) for n in re.findall(r"\d+", run)] for run in re.findall(r"(?:,\s*\d+\b){2,}", text)]
+    assert len(runs) > 10, text[:400]
+    assert not [r for r in runs if r != sorted(r)], [r for r in runs if r != sorted(r)]
+
+
 def test_pdf_last_page_says_where_the_newest_edition_is_and_how_to_report_an_error(reader):
     top = [item for item in reader.outline if not isinstance(item, list)]
     assert top[-1].title == "This edition", [i.title for i in top]

@@ -99,6 +99,7 @@ class PrintBuilder(SingleFileHTMLBuilder):
             if uri.startswith("#document-") and uri.count("#") > 1:
                 doc, _, anchor = uri[len("#document-"):].partition("#")
                 ref["refuri"] = "#" + (f"{doc}--{anchor}" if anchor in shared else anchor)
+        self._reading_order = {i: n for n, node in enumerate(tree.findall(nodes.Element)) for i in node["ids"]}
         return tree
 
     def _contents_chapter(self) -> nodes.section:
@@ -121,12 +122,12 @@ class PrintBuilder(SingleFileHTMLBuilder):
     def _index(self) -> list:
         """Sphinx's general index, each link reduced to its anchor on this page."""
         groups = IndexEntries(self.env).create_index(self)
-        order = {doc: i for i, doc in enumerate(self.env.toctree_includes.get(self.config.root_doc, []))}
 
-        def anchors(links) -> list[str]:  # in reading order, so the page numbers ascend
-            uris = [uri for _main, uri in links]
-            uris.sort(key=lambda uri: order.get(uri.partition("#document-")[2].partition("#")[0], len(order)))
-            return [_anchor(uri, self._shared_ids) for uri in uris]
+        def anchors(links) -> list[str]:
+            # in reading order, so the page numbers ascend (Sphinx sorts a term's links
+            # as strings: "#index-26" before "#index-4")
+            found = [_anchor(uri, self._shared_ids) for _main, uri in links]
+            return sorted(found, key=lambda a: self._reading_order.get(a[1:], len(self._reading_order)))
 
         out = []
         for letter, entries in groups:
