@@ -25,7 +25,7 @@ Two costs follow, and this module removes both:
    formatted once per build, not once per citation.  pybtex's formatted text
    is never changed in place (sphinxcontrib-bibtex renders it into new nodes
    each time), so one copy serves every citation.  No private API.
-   tests/test_sources.py checks that it formats every source exactly as
+   tests/test_private_api.py checks that it formats every source exactly as
    ``unsrt`` does.
 
 Measured on 2 cores, ``sphinx-build -b print`` from clean, 2 runs each:
