@@ -43,8 +43,8 @@ help:
 # -- Set-up -------------------------------------------------------------------
 
 $(VENVDIR)/.installed: requirements.lock
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
-	  { echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version))"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11, 2))' 2>/dev/null || \
+	  { echo "make: Python 3.11.2 or newer is needed as $(PYTHON) (found: $$($(PYTHON) --version 2>&1)): install it (Debian 12 and 13 have it: sudo apt-get install python3 python3-venv) or run make PYTHON=/path/to/python3.11"; exit 1; }
 	@$(PYTHON) -m venv $(VENVDIR) || { echo "Cannot create a virtual environment: sudo apt-get install python3-venv"; exit 1; }
 	$(VENVPY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	@touch $@
