@@ -47,6 +47,8 @@ if [ "$group" = test ]; then
     need mupdf-tools "MuPDF (e-reader page rendering)" has mutool
     need calibre "Calibre (EPUB to Kindle AZW3)" has ebook-convert
     need nodejs "Node.js (Ace by DAISY, axe-core)" has node
+    # Playwright drives Chromium through a Node of its own, linked to libatomic (not in a minimal Debian 12).
+    need libatomic1 "libatomic (for the Node that Playwright runs to drive Chromium)" pango_ok libatomic.so.1
     need npm "npm (Ace by DAISY, axe-core)" has npm
 fi
 
