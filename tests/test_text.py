@@ -93,9 +93,8 @@ def units(path):
         yield table
 
 
-@pytest.mark.parametrize("doc", toctree_docs())  # every chapter: a new one cannot escape
-def test_every_clinical_number_is_cited(doc):
-    path = SOURCE / f"{doc}.rst"
+def uncited_numbers(path) -> list[str]:
+    """Paragraphs (and tables) that give a number with a unit and cite no source."""
     uncited = []
     lead_in_cited = False  # "What the study found :footcite:...:" covers the list after it
     for line, text in units(path):
@@ -105,7 +104,47 @@ def test_every_clinical_number_is_cited(doc):
         if NUMBER_WITH_UNIT.search(FACT.sub("", body)) and not cited and not (is_list and lead_in_cited):
             uncited.append(f"{path.name}:{line}: {text.strip()[:80]}")
         lead_in_cited = cited and body.rstrip().endswith(":")
+    return uncited
+
+
+@pytest.mark.parametrize("doc", toctree_docs())  # every chapter: a new one cannot escape
+def test_every_clinical_number_is_cited(doc):
+    """About > How the book is checked: 'One test fails if a paragraph gives a number
+    with a unit ... and cites no source.'"""
+    uncited = uncited_numbers(SOURCE / f"{doc}.rst")
     assert not uncited, "numbers without a source:\n" + "\n".join(uncited)
+
+
+def test_the_number_check_fails_on_an_uncited_number(tmp_path):
+    page = tmp_path / "page.rst"
+    page.write_text("Title\n=====\n\nThe half-life is 30 to 40 hours.\n\n"
+                    "The label says so :footcite:p:`klonopin-label`.\n")
+    assert uncited_numbers(page) == ["page.rst:4: The half-life is 30 to 40 hours."]
+
+
+def test_the_help_box_reads_without_note_marks():
+    """About > How citations work: the "Get help now" box's sources follow the box in one
+    line, so its steps read without note marks (clinical review of 6 December 2026)."""
+    text = (SOURCE / "_includes" / "get-help.rst").read_text()
+    box = re.search(r"^\.\. admonition:: Get help now\n((?:   .*\n|\n)+)", text, re.M).group(1)
+    assert "call-911" in box and "poison-help" in box, "the box has lost its steps"
+    marks = CITE.findall(box) + FACT.findall(box)
+    assert not marks, f"note marks inside the help box: {marks}"
+    after = text[text.index(box) + len(box):]
+    assert after.startswith("Sources for this box") and CITE.search(after.splitlines()[0]), \
+        "the box's sources must follow it in one line"
+
+
+def test_limiting_use_to_2_to_4_weeks_keeps_its_hedge():
+    """Sourcing: where a source says "typically", the book keeps the hedge.  ASAM's patient
+    guide says use should "typically" be limited to 2 to 4 weeks: never "only" (review O1)."""
+    found = []
+    for path in rst_files():
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"2 to 4 weeks", line) and re.search(r"\b(?:limit|kept|used for)", line):
+                if not re.search(r"\b(?:typically|usually)\b", line) or re.search(r"\bonly\b", line):
+                    found.append(f"{path.name}:{number}: {line.strip()[:100]}")
+    assert not found, "the 2-to-4-weeks advice without its hedge:\n" + "\n".join(found)
 
 
 def test_every_index_entry_can_be_looked_up_under_its_own_word():
