@@ -235,3 +235,13 @@ def test_every_chapter_shows_when_it_was_last_reviewed():
 
 def test_book_metadata_names_the_review_date():
     assert re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4}", BOOK["reviewed"])
+
+
+def test_every_common_question_links_to_its_details():
+    """Common questions: 'Each answer links to the part of the book with the details.'"""
+    text = (SOURCE / "questions.rst").read_text()
+    assert "Each answer links to the part of the book with the details." in text
+    answers = re.split(r"\n\.\. _questions-[\w-]+:\n", text)[1:]
+    assert len(answers) >= 8
+    unlinked = [a.strip().splitlines()[0] for a in answers if not re.search(r":(?:ref|doc):`", a)]
+    assert not unlinked, f"answers with no link to the details: {unlinked}"
