@@ -93,9 +93,8 @@ def units(path):
         yield table
 
 
-@pytest.mark.parametrize("doc", toctree_docs())  # every chapter: a new one cannot escape
-def test_every_clinical_number_is_cited(doc):
-    path = SOURCE / f"{doc}.rst"
+def uncited_numbers(path) -> list[str]:
+    """Paragraphs (and tables) that give a number with a unit and cite no source."""
     uncited = []
     lead_in_cited = False  # "What the study found :footcite:...:" covers the list after it
     for line, text in units(path):
@@ -105,7 +104,48 @@ def test_every_clinical_number_is_cited(doc):
         if NUMBER_WITH_UNIT.search(FACT.sub("", body)) and not cited and not (is_list and lead_in_cited):
             uncited.append(f"{path.name}:{line}: {text.strip()[:80]}")
         lead_in_cited = cited and body.rstrip().endswith(":")
+    return uncited
+
+
+@pytest.mark.parametrize("doc", toctree_docs())  # every chapter: a new one cannot escape
+def test_every_clinical_number_is_cited(doc):
+    """About > How the book is checked: 'One test fails if a paragraph gives a number
+    with a unit ... and cites no source.'"""
+    uncited = uncited_numbers(SOURCE / f"{doc}.rst")
     assert not uncited, "numbers without a source:\n" + "\n".join(uncited)
+
+
+def test_the_number_check_fails_on_an_uncited_number(tmp_path):
+    page = tmp_path / "page.rst"
+    page.write_text("Title\n=====\n\nThe half-life is 30 to 40 hours.\n\n"
+                    "The label says so :footcite:p:`klonopin-label`.\n")
+    assert uncited_numbers(page) == ["page.rst:4: The half-life is 30 to 40 hours."]
+
+
+def test_the_help_box_reads_without_note_marks():
+    """About > How citations work: the "Get help now" box's sources follow the box in one
+    list, so its steps read without note marks (clinical review of 6 December 2026)."""
+    text = (SOURCE / "_includes" / "get-help.rst").read_text()
+    box = re.search(r"^\.\. admonition:: Get help now\n((?:   .*\n|\n)+)", text, re.M).group(1)
+    assert "call-911" in box and "poison-help" in box, "the box has lost its steps"
+    marks = CITE.findall(box) + FACT.findall(box)
+    assert not marks, f"note marks inside the help box: {marks}"
+    after = text[text.index(box) + len(box):]
+    sources = after.split("\n\n", 2)[:2]  # "Sources for this box:" and its list
+    assert after.startswith("Sources for this box") and len(CITE.findall("\n".join(sources))) >= 4, \
+        "the box's sources must follow it"
+
+
+def test_limiting_use_to_2_to_4_weeks_keeps_its_hedge():
+    """Sourcing: where a source says "typically", the book keeps the hedge.  ASAM's patient
+    guide says use should "typically" be limited to 2 to 4 weeks: never "only" (review O1)."""
+    found = []
+    for path in rst_files():
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"2 to 4 weeks", line) and re.search(r"\b(?:limit|kept|used for)", line):
+                if not re.search(r"\b(?:typically|usually)\b", line) or re.search(r"\bonly\b", line):
+                    found.append(f"{path.name}:{number}: {line.strip()[:100]}")
+    assert not found, "the 2-to-4-weeks advice without its hedge:\n" + "\n".join(found)
 
 
 def test_every_index_entry_can_be_looked_up_under_its_own_word():
@@ -195,3 +235,13 @@ def test_every_chapter_shows_when_it_was_last_reviewed():
 
 def test_book_metadata_names_the_review_date():
     assert re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4}", BOOK["reviewed"])
+
+
+def test_every_common_question_links_to_its_details():
+    """Common questions: 'Each answer links to the part of the book with the details.'"""
+    text = (SOURCE / "questions.rst").read_text()
+    assert "Each answer links to the part of the book with the details." in text
+    answers = re.split(r"\n\.\. _questions-[\w-]+:\n", text)[1:]
+    assert len(answers) >= 8
+    unlinked = [a.strip().splitlines()[0] for a in answers if not re.search(r":(?:ref|doc):`", a)]
+    assert not unlinked, f"answers with no link to the details: {unlinked}"
