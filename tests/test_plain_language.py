@@ -55,3 +55,13 @@ def test_running_text_reads_at_grade_8_or_below(doc):
 def test_key_points_read_at_grade_6_or_below(doc):
     grade = pl.grade(pl.key_points_text(SOURCE / f"{doc}.rst"))
     assert grade <= pl.KEY_POINTS_TARGET, f"{doc}.rst key points read at grade {grade:.1f} (make readability)"
+
+
+def test_the_count_reads_what_a_page_includes(tmp_path):
+    """The help page is mostly its included box: the box's words count toward the page's grade."""
+    (tmp_path / "box.rst").write_text("Call for help right away if someone is hard to wake.\n")
+    page = tmp_path / "page.rst"
+    page.write_text("Title\n=====\n\nA short page.\n\n.. include:: box.rst\n")
+    assert "hard to wake" in pl.body(page)
+    assert pl.includes(SOURCE / "help.rst") == [SOURCE / "_includes" / "get-help.rst"]
+    assert "Poison Help" in pl.body(SOURCE / "help.rst")

@@ -130,15 +130,26 @@ def sentences(path: Path):
             yield number, text
 
 
+def includes(path: Path) -> list[Path]:
+    """The files a source pulls in with ``.. include::`` (``/`` is the source folder), which readers read as part of it."""
+    found = []
+    for m in re.finditer(r"^\s*\.\. include:: (\S+)", path.read_text(encoding="utf-8"), re.M):
+        name = m.group(1)
+        found.append(SOURCE / name.lstrip("/") if name.startswith("/") else path.parent / name)
+    return found
+
+
 def body(path: Path) -> str:
-    """A chapter's running text, one sentence per prose line, without its key points."""
+    """A chapter's running text, one sentence per prose line, without its key points,
+    with the text of the files it includes (the help page is mostly its included box)."""
     points = {plain(p) for p in key_points(path)}
     kept = []
     for _, text in sentences(path):
         if text in points:
             continue
         kept.append(text if re.search(r"[.!?:;]$", text) else text + ".")
-    return " ".join(kept)
+    kept.extend(body(included) for included in includes(path) if included.suffix == ".rst")
+    return " ".join(k for k in kept if k)
 
 
 def key_points_text(path: Path) -> str:
