@@ -172,6 +172,7 @@ def on_include_read(app, relative_path: Path, parent_docname: str, content: list
 
 
 def setup(app):
+    app.setup_extension("book_doctree")  # the same rules on what Sphinx parsed
     app.connect("source-read", on_source_read)
     app.connect("include-read", on_include_read)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
