@@ -452,12 +452,18 @@ def check_facts(root: Path) -> None:
 def gate_book(root: Path, stage: Path, name: str) -> None:
     """The output gate (tools/gate.py): nothing in the site or the EPUB is loaded from another host."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from gate import find_remote_resources
+    from gate import find_bad_links, find_remote_resources
 
     found = find_remote_resources([stage / "html", stage / f"{name}.epub"], root / "source", relative_to=stage)
     if found:
         lines = "\n  ".join(str(f) for f in found)
         raise BuildError(f"the output gate found {len(found)} resource(s) loaded from another host:\n  {lines}\n")
+    links = find_bad_links([stage / "html", stage / f"{name}.epub", *sorted(stage.glob("*.pdf"))],
+                           root / "source", relative_to=stage)
+    if links:
+        lines = "\n  ".join(links)
+        raise BuildError(f"the output gate found {len(links)} link(s) against the link policy "
+                         f"(tools/extensions/link_policy.py):\n  {lines}\n")
 
 
 def main(argv=None) -> int:
