@@ -326,6 +326,18 @@ HIDDEN = {
     "a control character": (
         "chapter.rst", "An escape \x1b[31m sequence.",
         "invisible character U+001B control character at column 11: it can change what a reader sees; delete it"),
+    "a digit from another script in running text": (
+        "chapter.rst", "Up to \u0664 mg a day.",
+        "digit U+0664 ARABIC-INDIC DIGIT FOUR at column 7: the book writes numbers with the digits 0-9; "
+        "retype it"),
+    "a word with a Cyrillic letter (a search for clonazepam misses it)": (
+        "chapter.rst", "Clon\u0430zepam is a benzodiazepine.",
+        "the word 'Clon\u0430zepam' mixes Latin and Cyrillic letters (U+0430 CYRILLIC SMALL LETTER A at "
+        "column 5): it looks the same but a search for it fails; retype it"),
+    "a word with a Greek letter in an include": (
+        "_includes/note.rst", "A d\u03bfse.",
+        "the word 'd\u03bfse' mixes Latin and Greek letters (U+03BF GREEK SMALL LETTER OMICRON at "
+        "column 4): it looks the same but a search for it fails; retype it"),
     "a line separator": (
         "chapter.rst", "One line\u2028or two.",
         "invisible character U+2028 LINE SEPARATOR at column 9: it can change what a reader sees; delete it"),
@@ -444,3 +456,12 @@ def test_the_chapter_rules_hold_when_sphinx_reads_in_parallel(tiny_book):
     for n in range(6):
         assert f"chapter 'new{n}' has no review date" in warnings, warnings
     assert warnings.count("[book.chapter]") == 6 * 4, warnings
+
+
+def test_a_digit_from_another_script_that_markup_inserts_fails(tiny_book):
+    """The reader sees the digits 0-9 only, even where a substitution writes the number."""
+    path = tiny_book / "chapter.rst"
+    line = insert(path, ["Up to |four| mg a day.", "", ".. |four| unicode:: U+0664", ""])
+    warnings = warnings_of(tiny_book)
+    assert (f"{path}:{line}: WARNING: digit U+0664 ARABIC-INDIC DIGIT FOUR: the book writes numbers "
+            "with the digits 0-9; retype it [book.source]") in warnings, warnings

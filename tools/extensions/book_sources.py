@@ -26,6 +26,7 @@ the bibliography), on every build, incremental or not.
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 from pathlib import Path
 
@@ -41,6 +42,30 @@ REFUSED_CATEGORIES = {"Cf", "Cc", "Co", "Zl", "Zp"}  # format, control, private 
 ALLOWED = {"\t", "\n", "\r"}
 
 
+PROSE_SUFFIXES = {".rst", ".txt", ".toml", ".bib", ".csv"}  # running text: digits and words checked too
+WORD = re.compile(r"[^\W\d_]+")
+OTHER_SCRIPTS = ("CYRILLIC", "GREEK")
+
+
+def prose_problems(line: str) -> list[str]:
+    """A digit from another script ("Up to \u0664 mg"), a word mixing Latin with Cyrillic or
+    Greek letters ("Clon\u0430zepam": a search for clonazepam misses it)."""
+    found = []
+    for column, ch in enumerate(line, 1):
+        if unicodedata.category(ch) == "Nd" and not ch.isascii():
+            found.append(f"digit {describe(ch)} at column {column}: the book writes numbers with "
+                         "the digits 0-9; retype it")
+    for m in WORD.finditer(line):
+        scripts = {unicodedata.name(ch, "?").split()[0] for ch in m.group()}
+        other = [s for s in OTHER_SCRIPTS if s in scripts]
+        if "LATIN" in scripts and other:
+            at, ch = next((i, c) for i, c in enumerate(m.group()) if unicodedata.name(c, "?").startswith(other[0]))
+            found.append(f"the word {m.group()!r} mixes Latin and {other[0].title()} letters "
+                         f"({describe(ch)} at column {m.start() + at + 1}): it looks the same but a "
+                         "search for it fails; retype it")
+    return found
+
+
 def refused(ch: str) -> bool:
     return ch not in ALLOWED and unicodedata.category(ch) in REFUSED_CATEGORIES
 
@@ -49,7 +74,7 @@ def describe(ch: str) -> str:
     return f"U+{ord(ch):04X} {unicodedata.name(ch, 'control character')}"
 
 
-def text_problems(data: bytes) -> list[tuple[int, str]]:
+def text_problems(data: bytes, prose: bool = False) -> list[tuple[int, str]]:
     """(line, message) for each fault of one file's bytes; the first bad byte ends the scan."""
     try:
         text = data.decode("utf-8")
@@ -65,6 +90,8 @@ def text_problems(data: bytes) -> list[tuple[int, str]]:
             if refused(ch):
                 found.append((number, f"invisible character {describe(ch)} at column {column}: "
                                       "it can change what a reader sees; delete it"))
+        if prose:
+            found += [(number, message) for message in prose_problems(line)]
     return found
 
 
@@ -99,7 +126,7 @@ def check_sources(app) -> None:
     check_links(app)
     undecodable = False
     for path in source_files(app):
-        for line, message in text_problems(path.read_bytes()):
+        for line, message in text_problems(path.read_bytes(), prose=path.suffix in PROSE_SUFFIXES):
             undecodable |= message.startswith("not UTF-8")
             logger.warning(message, location=f"{path}:{line}", type="book", subtype="source")
     bad_bib = [bib for bib in getattr(app.config, "bibtex_bibfiles", [])
@@ -131,6 +158,10 @@ def check_bibfile(path: Path) -> bool:
 def check_doctree(app, doctree: nodes.document) -> None:
     """doctree-read: characters that markup inserted (``.. unicode::``, substitutions)."""
     for text in doctree.findall(nodes.Text):
+        if isinstance(text.parent, (nodes.literal_block, nodes.literal)):
+            continue  # code is not running text
+        for message in dict.fromkeys(re.sub(r" at column \d+", "", m) for m in prose_problems(str(text))):
+            logger.warning(message, location=text.parent, type="book", subtype="source")
         for ch in dict.fromkeys(str(text)):
             if refused(ch):
                 logger.warning("invisible character %s in the text: it can change what a reader "
