@@ -226,7 +226,8 @@ def test_the_epub_carries_each_image_once(tmp_path):
 def test_only_the_files_the_site_loads_are_published_from_static(tmp_path):
     html = tmp_path / "html"
     (html / "_static").mkdir(parents=True)
-    (html / "index.html").write_text('<link rel="stylesheet" href="_static/book.css"><script src="_static/a.js"></script>')
+    (html / "index.html").write_text('<link rel="stylesheet" href="_static/book.css">'
+                                     '<script src="_static/a.js"></script>')
     (html / "_static" / "book.css").write_text("p { background: url(minus.png) }")
     (html / "_static" / "minus.png").write_bytes(b"png")
     (html / "_static" / "a.js").write_text("1")
