@@ -465,3 +465,17 @@ def test_a_digit_from_another_script_that_markup_inserts_fails(tiny_book):
     warnings = warnings_of(tiny_book)
     assert (f"{path}:{line}: WARNING: digit U+0664 ARABIC-INDIC DIGIT FOUR: the book writes numbers "
             "with the digits 0-9; retype it [book.source]") in warnings, warnings
+
+
+@pytest.mark.parametrize("url, words", [
+    ("javascript:alert(1)", "link 'javascript:alert(1)': javascript: links are refused"),
+    ("https://dailymed.nlm.nih.g\u043ev/", "the host 'dailymed.nlm.nih.g\u043ev' is not plain ASCII (U+043E)"),
+    ("http://dailymed.nlm.nih.gov/", "link 'http://dailymed.nlm.nih.gov/': http: links are refused"),
+])
+def test_a_source_url_under_the_link_policy_is_named_at_its_bib_line(tiny_book, url, words):
+    """A .bib URL becomes a link in every edition: no script, no plain http, no look-alike host."""
+    bib = tiny_book / "bib" / "test.bib"
+    bib.write_text(bib.read_text().replace("https://example.org/label", url))
+    warnings = warnings_of(tiny_book)
+    assert any(w.startswith(f"{bib}:4: WARNING: ") and words in w for w in warnings.splitlines()), warnings
+    assert "<rst_epilogue>" not in warnings, warnings

@@ -131,6 +131,8 @@ def check_sources(app) -> None:
             logger.warning(message, location=f"{path}:{line}", type="book", subtype="source")
     bad_bib = [bib for bib in getattr(app.config, "bibtex_bibfiles", [])
                if not check_bibfile(Path(app.confdir, bib))]
+    for bib in getattr(app.config, "bibtex_bibfiles", []):
+        check_bib_urls(Path(app.confdir, bib))
     if undecodable or bad_bib:
         # Sphinx and pybtex would stop with a traceback (and a byte offset, or
         # a line of no named file).  SystemExit: Sphinx has no public way to
@@ -143,6 +145,7 @@ def check_bibfile(path: Path) -> bool:
     if not path.is_file():
         return True  # sphinxcontrib-bibtex reports a missing file itself
     from pybtex.database.input.bibtex import Parser
+    from pybtex.exceptions import PybtexError
     from pybtex.scanner import PybtexSyntaxError
 
     try:
@@ -152,7 +155,31 @@ def check_bibfile(path: Path) -> bool:
         why = str(exc).replace(f" in line {exc.lineno}", "", 1)
         logger.warning(why, location=f"{path}:{exc.lineno}", type="book", subtype="bibtex")
         return False
+    except PybtexError as exc:  # a duplicate field or key: pybtex names no line
+        logger.warning(str(exc), location=f"{path}:1", type="book", subtype="bibtex")
+        return False
     return True
+
+
+BIB_URL = re.compile(r"^\s*url\s*=\s*[{\"]\s*([^}\"]*?)\s*[}\"]", re.IGNORECASE)
+
+
+def bib_urls(path: Path) -> list[tuple[int, str]]:
+    """(line, URL) of each ``url`` field of a .bib file."""
+    if not path.is_file():
+        return []
+    return [(number, m.group(1)) for number, line in enumerate(path.read_text("utf-8", "replace").splitlines(), 1)
+            if (m := BIB_URL.match(line))]
+
+
+def check_bib_urls(path: Path) -> None:
+    """A source's URL is printed as a link in every edition: the link policy holds for it
+    (https, a host in ASCII letters), named here at its line of the .bib file."""
+    from link_policy import link_problem
+
+    for number, url in bib_urls(path):
+        if problem := link_problem(url):
+            logger.warning(problem, location=f"{path}:{number}", type="book", subtype="bibtex")
 
 
 def check_doctree(app, doctree: nodes.document) -> None:
