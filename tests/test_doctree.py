@@ -100,3 +100,11 @@ def test_the_books_own_files_links_and_numbers_pass(app):
     assert f"{app.srcdir / 'fine.rst'}" not in warnings, warnings
     page = (Path(app.outdir) / "fine.html").read_text()
     assert 'note.txt"' in page and 'href="tel:+18002221222"' in page and "own." in page
+
+
+@pytest.mark.sphinx("html", testroot="doctree", freshenv=True,
+                    confoverrides={"book_raw_allowed": ["cell-raw"], "book_only_allowed": ["builder_html"]})
+def test_raw_and_only_pass_where_the_project_itself_lists_them(app):
+    warnings = built(app)
+    assert f"{app.srcdir / 'cell-raw.rst'}" not in warnings and "only:: builder_html" not in warnings, warnings
+    assert f"{app.srcdir / 'numbered-raw.rst'}:4: WARNING: raw markup is refused" in warnings, warnings
