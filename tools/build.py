@@ -182,6 +182,8 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGHUP, stopped_by_signal)
     signal.signal(signal.SIGINT, stopped_by_signal)  # even where the shell started us with SIGINT ignored
     try:
+        if args.target == "book":  # first: where the book cannot be published, say so before anything else
+            check_writable(Published(published, load_book(root)["basename"]))
         check_facts(root)
         check_images(root)
         env = default_env(root)
