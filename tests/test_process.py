@@ -234,3 +234,10 @@ def test_only_the_files_the_site_loads_are_published_from_static(tmp_path):
     (html / "_static" / "dropped.js").write_text("fetch('https://tracker.example/')")
     assert prune_static(html) == ["_static/dropped.js"]
     assert sorted(p.name for p in (html / "_static").iterdir()) == ["a.js", "book.css", "minus.png"]
+
+
+def test_a_locale_that_is_not_installed_is_named_in_one_line(project):
+    proc = start(project, "book", LC_ALL="xx_XX.UTF-8")
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1 and "Traceback" not in err, err
+    assert "BUILD FAILED: the locale LC_ALL=xx_XX.UTF-8 is not installed on this machine" in err, err

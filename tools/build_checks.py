@@ -67,8 +67,24 @@ def check_epoch(value: str) -> int:
     return stamp
 
 
+def check_locale(env: dict) -> None:
+    """Sphinx sets the locale the environment names; one that is not installed ends in a traceback."""
+    import locale
+
+    before = locale.setlocale(locale.LC_ALL)
+    try:
+        locale.setlocale(locale.LC_ALL, "")
+    except locale.Error:
+        named = next((f"{k}={env[k]}" for k in ("LC_ALL", "LC_CTYPE", "LANG") if env.get(k)), "of the environment")
+        raise BuildError(f"the locale {named} is not installed on this machine: "
+                         "set LC_ALL=C.UTF-8, or install it (locale -a lists those there are)") from None
+    finally:
+        locale.setlocale(locale.LC_ALL, before)
+
+
 def default_env(root: Path) -> dict[str, str]:
     env = dict(os.environ)
+    check_locale(env)
     day = review_date(root)
     if "SOURCE_DATE_EPOCH" not in env:
         stamp = git_commit_time(root)
