@@ -25,12 +25,14 @@ the bibliography), on every build, incremental or not.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import unicodedata
 from pathlib import Path
 
 from docutils import nodes
+from docutils.utils import get_source_line
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
@@ -50,19 +52,24 @@ OTHER_SCRIPTS = ("CYRILLIC", "GREEK")
 def prose_problems(line: str) -> list[str]:
     """A digit from another script ("Up to \u0664 mg"), a word mixing Latin with Cyrillic or
     Greek letters ("Clon\u0430zepam": a search for clonazepam misses it)."""
+    return [message for _token, message in prose_faults(line)]
+
+
+def prose_faults(line: str) -> list[tuple[str, str]]:
+    """(the character or word at fault, the message) for each fault of a line of prose."""
     found = []
     for column, ch in enumerate(line, 1):
         if unicodedata.category(ch) == "Nd" and not ch.isascii():
-            found.append(f"digit {describe(ch)} at column {column}: the book writes numbers with "
-                         "the digits 0-9; retype it")
+            found.append((ch, f"digit {describe(ch)} at column {column}: the book writes numbers with "
+                              "the digits 0-9; retype it"))
     for m in WORD.finditer(line):
         scripts = {unicodedata.name(ch, "?").split()[0] for ch in m.group()}
         other = [s for s in OTHER_SCRIPTS if s in scripts]
         if "LATIN" in scripts and other:
             at, ch = next((i, c) for i, c in enumerate(m.group()) if unicodedata.name(c, "?").startswith(other[0]))
-            found.append(f"the word {m.group()!r} mixes Latin and {other[0].title()} letters "
-                         f"({describe(ch)} at column {m.start() + at + 1}): it looks the same but a "
-                         "search for it fails; retype it")
+            found.append((m.group(), f"the word {m.group()!r} mixes Latin and {other[0].title()} letters "
+                                     f"({describe(ch)} at column {m.start() + at + 1}): it looks the same but a "
+                                     "search for it fails; retype it"))
     return found
 
 
@@ -161,6 +168,20 @@ def check_bibfile(path: Path) -> bool:
     return True
 
 
+def written(node: nodes.Node) -> str:
+    """The text of the file a node was read from ('' if it was not read from a file)."""
+    source, _line = get_source_line(node)
+    try:
+        return _file_text(source, os.stat(source).st_mtime_ns) if source else ""
+    except OSError:
+        return ""
+
+
+@functools.lru_cache(maxsize=64)
+def _file_text(path: str, _mtime: int) -> str:
+    return Path(path).read_text("utf-8", "replace")
+
+
 BIB_URL = re.compile(r"^\s*url\s*=\s*[{\"]\s*([^}\"]*?)\s*[}\"]", re.IGNORECASE)
 
 
@@ -187,8 +208,11 @@ def check_doctree(app, doctree: nodes.document) -> None:
     for text in doctree.findall(nodes.Text):
         if isinstance(text.parent, (nodes.literal_block, nodes.literal, nodes.reference)):
             continue  # code is not running text; a link's URL is held to the link policy
-        for message in dict.fromkeys(re.sub(r" at column \d+", "", m) for m in prose_problems(str(text))):
-            logger.warning(message, location=text.parent, type="book", subtype="source")
+        for token, message in prose_faults(str(text)):
+            if token in written(text.parent):
+                continue  # written so in its file: reported there, with the column (check_sources)
+            logger.warning(re.sub(r" at column \d+", "", message), location=text.parent,
+                           type="book", subtype="source")
         for ch in dict.fromkeys(str(text)):
             if refused(ch):
                 logger.warning("invisible character %s in the text: it can change what a reader "
