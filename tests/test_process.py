@@ -241,3 +241,15 @@ def test_a_locale_that_is_not_installed_is_named_in_one_line(project):
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 1 and "Traceback" not in err, err
     assert "BUILD FAILED: the locale LC_ALL=xx_XX.UTF-8 is not installed on this machine" in err, err
+
+
+def test_a_stray_build_new_file_is_cleared_by_the_next_run(project):
+    """The probe's stray file named build.new blocked every later build; now the run clears it
+    and goes on (here to its stand-in figure step, which is stopped)."""
+    (project / "build.new").write_text("stray")
+    proc = start(project, "book")
+    wait_for(project / "source" / "pids")
+    assert not (project / "build.new").exists()
+    proc.terminate()
+    _, err = proc.communicate(timeout=20)
+    assert "File exists" not in err and "BUILD STOPPED" in err, err
