@@ -34,6 +34,15 @@ BOOK = load_book(ROOT)
 BOOK_TOML = book_toml(ROOT)
 NAME = BOOK["basename"]
 
+# Sphinx's own test fixtures (app, make_app, the `sphinx` marker) for the fast
+# layer's tiny roots in tests/roots/test-<concern>/ (rootdir below).
+pytest_plugins = ("sphinx.testing.fixtures",)
+
+
+@pytest.fixture(scope="session")
+def rootdir() -> Path:
+    return Path(__file__).parent / "roots"
+
 
 
 def pytest_collection_modifyitems(items):

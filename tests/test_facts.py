@@ -71,8 +71,10 @@ def changed_book(tmp_path_factory) -> Book:
     facts_file = project / "source" / "_data" / "facts.toml"
     text = facts_file.read_text()
     block = text.split("[half-life]", 1)[1].split("\n\n", 1)[0]
-    assert "low = 30" in block
-    facts_file.write_text(text.replace("[half-life]" + block, "[half-life]" + block.replace("low = 30", "low = 20")))
+    assert "low = 30" in block and "typically 30 to 40 hours" in block
+    # changed twice, as an editor must: the value and the source's words it stands in (quote)
+    changed = block.replace("low = 30", "low = 20").replace("typically 30 to 40 hours", "typically 20 to 40 hours")
+    facts_file.write_text(text.replace("[half-life]" + block, "[half-life]" + changed))
     proc = build(project, tmp / "published", tmp / "work")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return Book(tmp / "published")

@@ -28,7 +28,7 @@ TEST_ROOT = Path(__file__).parent / "roots" / "test-book"
 
 
 @pytest.fixture
-def book(tmp_path) -> Path:
+def tiny_book(tmp_path) -> Path:
     """A fresh copy of the tiny book; returns its source folder."""
     shutil.copytree(TEST_ROOT, tmp_path / "book")
     return tmp_path / "book" / "source"
@@ -59,8 +59,8 @@ def insert(path: Path, lines: list[str], before_last: bool = True) -> int:
     return at + 1
 
 
-def test_the_tiny_book_builds_without_a_warning(book):
-    assert warnings_of(book) == ""
+def test_the_tiny_book_builds_without_a_warning(tiny_book):
+    assert warnings_of(tiny_book) == ""
 
 
 # -- 1. clinical values ------------------------------------------------------------
@@ -127,21 +127,21 @@ def fact_fault(book: Path, case: str) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("case", sorted(FACT_FAULTS))
-def test_an_invalid_clinical_value_is_named_with_file_line_and_fact(book, case):
-    line, message = fact_fault(book, case)
+def test_an_invalid_clinical_value_is_named_with_file_line_and_fact(tiny_book, case):
+    line, message = fact_fault(tiny_book, case)
     keys = {"test-label"}
     with pytest.raises(FactsError) as exc:
-        load_facts(book / "_data" / "facts.toml", display="source/_data/facts.toml", cite_keys=keys)
+        load_facts(tiny_book / "_data" / "facts.toml", display="source/_data/facts.toml", cite_keys=keys)
     assert exc.value.errors == [f"source/_data/facts.toml:{line}: {message}"]
 
 
 @pytest.mark.parametrize("case", ["a boolean dose", "a duplicate fact"])
-def test_an_invalid_clinical_value_stops_sphinx_build_in_one_line(book, case):
-    line, message = fact_fault(book, case)
-    proc = sphinx_build(book)
+def test_an_invalid_clinical_value_stops_sphinx_build_in_one_line(tiny_book, case):
+    line, message = fact_fault(tiny_book, case)
+    proc = sphinx_build(tiny_book)
     assert proc.returncode == 1
     assert strip_escape_sequences(proc.stderr).strip() == f"source/_data/facts.toml:{line}: ERROR: {message} [facts]"
-    assert not list((book.parent / "_build").glob("*.html"))
+    assert not list((tiny_book.parent / "_build").glob("*.html"))
 
 
 def test_the_books_own_facts_file_is_valid():
@@ -160,9 +160,9 @@ def chapter_with(book: Path, text: str, name: str = "new") -> Path:
     return path
 
 
-def test_a_chapter_with_only_a_title_fails_every_rule(book):
-    path = chapter_with(book, "A new chapter\n=============\n\nSome words.\n")
-    warnings = warnings_of(book)
+def test_a_chapter_with_only_a_title_fails_every_rule(tiny_book):
+    path = chapter_with(tiny_book, "A new chapter\n=============\n\nSome words.\n")
+    warnings = warnings_of(tiny_book)
     for message, line in [
         ("'new' has no label before its title: write '.. _new:' and a blank line above it", 1),
         ("chapter 'new' has no review date: write '.. reviewed:: YYYY-MM-DD' under its title", 1),
@@ -174,34 +174,34 @@ def test_a_chapter_with_only_a_title_fails_every_rule(book):
     assert warnings.count("WARNING") == 4, warnings
 
 
-def test_a_label_must_stand_right_before_the_title(book):
-    path = book / "about.rst"
+def test_a_label_must_stand_right_before_the_title(tiny_book):
+    path = tiny_book / "about.rst"
     path.write_text(path.read_text().replace(".. _about:\n\n", "") .replace(
         ".. reviewed::", ".. _about:\n\n.. reviewed::"))
-    warnings = warnings_of(book)
+    warnings = warnings_of(tiny_book)
     assert (f"{path}:1: WARNING: 'about' has no label before its title: "
             "write '.. _about:' and a blank line above it [book.chapter]") in warnings, warnings
 
 
-def test_key_points_after_the_first_section_do_not_count(book):
-    path = book / "chapter.rst"
+def test_key_points_after_the_first_section_do_not_count(tiny_book):
+    path = tiny_book / "chapter.rst"
     text = path.read_text()
     box = text[text.index(".. admonition::"): text.index(".. include::")]
     path.write_text(text.replace(box, "").replace("The highest dose", box + "The highest dose"))
-    warnings = warnings_of(book)
+    warnings = warnings_of(tiny_book)
     assert f"{path}:3: WARNING: clinical chapter 'chapter' has no Key points box" in warnings, warnings
 
 
-def test_a_reference_page_needs_only_its_label(book):
-    chapter_with(book, ".. _terms:\n\nMore terms\n==========\n\n.. glossary::\n\n   dose\n      An amount.\n",
+def test_a_reference_page_needs_only_its_label(tiny_book):
+    chapter_with(tiny_book, ".. _terms:\n\nMore terms\n==========\n\n.. glossary::\n\n   dose\n      An amount.\n",
                  name="terms")
-    assert warnings_of(book) == ""
+    assert warnings_of(tiny_book) == ""
 
 
-def test_an_exemption_that_names_no_chapter_is_an_error(book):
-    conf = book / "conf.py"
+def test_an_exemption_that_names_no_chapter_is_an_error(tiny_book):
+    conf = tiny_book / "conf.py"
     conf.write_text(conf.read_text().replace('["about"]', '["about", "abuot"]'))
-    warnings = warnings_of(book)
+    warnings = warnings_of(tiny_book)
     assert ("WARNING: book_chapters_without_key_points names 'abuot', which is not a chapter "
             "[book.chapter]") in warnings, warnings
 
@@ -212,9 +212,9 @@ SECRET = "the machine's password file"
 
 
 @pytest.fixture
-def outside(book) -> Path:
+def outside(tiny_book) -> Path:
     """A file beside the project, outside source/."""
-    path = book.parent.parent / "secret.txt"
+    path = tiny_book.parent.parent / "secret.txt"
     path.write_text(SECRET + "\n")
     return path
 
@@ -271,37 +271,37 @@ INSERTIONS = {
 
 
 @pytest.mark.parametrize("case", sorted(INSERTIONS))
-def test_a_file_from_outside_source_or_another_host_fails_with_file_and_line(book, outside, case):
+def test_a_file_from_outside_source_or_another_host_fails_with_file_and_line(tiny_book, outside, case):
     lines, offset, message = INSERTIONS[case]
-    path = book / "chapter.rst"
+    path = tiny_book / "chapter.rst"
     line = insert(path, lines) + offset
-    warnings = warnings_of(book)
+    warnings = warnings_of(tiny_book)
     assert f"{path}:{line}: WARNING: {message.format(outside=outside)} [book.input]" in warnings, warnings
-    assert SECRET not in (book.parent / "_build" / "doctrees" / "chapter.doctree").read_bytes().decode("latin-1")
+    assert SECRET not in (tiny_book.parent / "_build" / "doctrees" / "chapter.doctree").read_bytes().decode("latin-1")
 
 
-def test_an_include_inside_an_include_is_checked_too(book, outside):
-    note = book / "_includes" / "note.rst"
+def test_an_include_inside_an_include_is_checked_too(tiny_book, outside):
+    note = tiny_book / "_includes" / "note.rst"
     line = insert(note, ["", ".. include:: ../../secret.txt"], before_last=False) + 1
-    warnings = warnings_of(book)
+    warnings = warnings_of(tiny_book)
     assert (f"{note}:{line}: WARNING: include '../../secret.txt' resolves to {outside}, outside source/: "
             "the book inserts only files from inside source/ [book.input]") in warnings, warnings
 
 
-def test_a_symbolic_link_out_of_source_is_outside(book, outside):
-    (book / "_includes" / "link.rst").symlink_to(outside)
-    path = book / "chapter.rst"
+def test_a_symbolic_link_out_of_source_is_outside(tiny_book, outside):
+    (tiny_book / "_includes" / "link.rst").symlink_to(outside)
+    path = tiny_book / "chapter.rst"
     line = insert(path, [".. include:: /_includes/link.rst", ""])
-    warnings = warnings_of(book)
+    warnings = warnings_of(tiny_book)
     assert (f"{path}:{line}: WARNING: include '/_includes/link.rst' resolves to {outside}, outside source/: "
             "the book inserts only files from inside source/ [book.input]") in warnings, warnings
 
 
-def test_files_inside_source_may_be_inserted(book):
-    (book / "_includes" / "doses.csv").write_text("Dose,Note\n1 mg,a note\n")
-    insert(book / "chapter.rst", [".. csv-table:: Doses", "   :file: /_includes/doses.csv", "",
+def test_files_inside_source_may_be_inserted(tiny_book):
+    (tiny_book / "_includes" / "doses.csv").write_text("Dose,Note\n1 mg,a note\n")
+    insert(tiny_book / "chapter.rst", [".. csv-table:: Doses", "   :file: /_includes/doses.csv", "",
                                   ".. literalinclude:: /_includes/note.rst", ""])
-    assert warnings_of(book) == ""
+    assert warnings_of(tiny_book) == ""
 
 
 # -- 2 and 5. text the build reads: UTF-8, nothing invisible ----------------------------
@@ -326,6 +326,18 @@ HIDDEN = {
     "a control character": (
         "chapter.rst", "An escape \x1b[31m sequence.",
         "invisible character U+001B control character at column 11: it can change what a reader sees; delete it"),
+    "a digit from another script in running text": (
+        "chapter.rst", "Up to \u0664 mg a day.",
+        "digit U+0664 ARABIC-INDIC DIGIT FOUR at column 7: the book writes numbers with the digits 0-9; "
+        "retype it"),
+    "a word with a Cyrillic letter (a search for clonazepam misses it)": (
+        "chapter.rst", "Clon\u0430zepam is a benzodiazepine.",
+        "the word 'Clon\u0430zepam' mixes Latin and Cyrillic letters (U+0430 CYRILLIC SMALL LETTER A at "
+        "column 5): it looks the same but a search for it fails; retype it"),
+    "a word with a Greek letter in an include": (
+        "_includes/note.rst", "A d\u03bfse.",
+        "the word 'd\u03bfse' mixes Latin and Greek letters (U+03BF GREEK SMALL LETTER OMICRON at "
+        "column 4): it looks the same but a search for it fails; retype it"),
     "a line separator": (
         "chapter.rst", "One line\u2028or two.",
         "invisible character U+2028 LINE SEPARATOR at column 9: it can change what a reader sees; delete it"),
@@ -333,45 +345,45 @@ HIDDEN = {
 
 
 @pytest.mark.parametrize("case", sorted(HIDDEN))
-def test_an_invisible_character_fails_with_file_and_line(book, case):
+def test_an_invisible_character_fails_with_file_and_line(tiny_book, case):
     name, text, message = HIDDEN[case]
-    path = book / name
+    path = tiny_book / name
     line = insert(path, [text, ""], before_last=name == "chapter.rst")
-    warnings = warnings_of(book)
+    warnings = warnings_of(tiny_book)
     assert f"{path}:{line}: WARNING: {message} [book.source]" in warnings, warnings
 
 
-def test_an_invisible_character_that_markup_inserts_fails(book):
-    path = book / "chapter.rst"
+def test_an_invisible_character_that_markup_inserts_fails(tiny_book):
+    path = tiny_book / "chapter.rst"
     line = insert(path, ["Take at most |rlo|\\ 10 mg.", "", ".. |rlo| unicode:: U+202E", ""])
-    warnings = warnings_of(book)
+    warnings = warnings_of(tiny_book)
     assert (f"{path}:{line}: WARNING: invisible character {RLO} in the text: it can change what a reader "
             "sees; delete it (or the markup that inserts it) [book.source]") in warnings, warnings
 
 
-def test_a_leading_byte_order_mark_is_allowed(book):
-    path = book / "about.rst"
+def test_a_leading_byte_order_mark_is_allowed(tiny_book):
+    path = tiny_book / "about.rst"
     path.write_text("\ufeff" + path.read_text())
-    assert warnings_of(book) == ""
+    assert warnings_of(tiny_book) == ""
 
 
-def test_a_chapter_that_is_not_utf8_stops_the_build_naming_file_and_line(book):
-    path = book / "chapter.rst"
+def test_a_chapter_that_is_not_utf8_stops_the_build_naming_file_and_line(tiny_book):
+    path = tiny_book / "chapter.rst"
     line = insert(path, ["Caf\u00e9 au lait.", ""])
     path.write_bytes(path.read_bytes().replace("é".encode(), "é".encode("latin-1")))
-    proc = sphinx_build(book)
+    proc = sphinx_build(tiny_book)
     assert proc.returncode == 1
     assert strip_escape_sequences(proc.stderr).strip() == (
         f"{path}:{line}: WARNING: not UTF-8: byte 0xe9 at column 4; save the file as UTF-8 [book.source]")
 
 
-def test_a_bib_syntax_error_names_its_file_and_line(book):
-    bib = book / "bib" / "test.bib"
-    (book / "bib" / "more.bib").write_text("@misc{other,\n  title = {Other},\n}\n")
-    conf = book / "conf.py"
+def test_a_bib_syntax_error_names_its_file_and_line(tiny_book):
+    bib = tiny_book / "bib" / "test.bib"
+    (tiny_book / "bib" / "more.bib").write_text("@misc{other,\n  title = {Other},\n}\n")
+    conf = tiny_book / "conf.py"
     conf.write_text(conf.read_text().replace('["bib/test.bib"]', '["bib/more.bib", "bib/test.bib"]'))
     bib.write_text(bib.read_text().replace("  title = {", "  title {"))
-    proc = sphinx_build(book)
+    proc = sphinx_build(tiny_book)
     assert proc.returncode == 1
     assert strip_escape_sequences(proc.stderr).strip().splitlines() == [
         f"{bib}:2: WARNING: syntax error: '=' expected [book.bibtex]"]
@@ -395,46 +407,46 @@ SPHINX_FAULTS = {
 
 
 @pytest.mark.parametrize("case", sorted(SPHINX_FAULTS))
-def test_a_broken_source_is_reported_with_file_and_line(book, case):
+def test_a_broken_source_is_reported_with_file_and_line(tiny_book, case):
     lines, offset, words = SPHINX_FAULTS[case]
-    path = book / "chapter.rst"
+    path = tiny_book / "chapter.rst"
     line = insert(path, lines) + offset
-    warnings = warnings_of(book)
+    warnings = warnings_of(tiny_book)
     pattern = rf"^{re.escape(str(path))}:{line}: (WARNING|ERROR): .*{re.escape(words)}"
     assert re.search(pattern, warnings, re.MULTILINE), warnings
 
 
-def test_a_link_in_source_to_a_file_outside_fails(book, outside):
-    link = book / "passwd.rst"
+def test_a_link_in_source_to_a_file_outside_fails(tiny_book, outside):
+    link = tiny_book / "passwd.rst"
     link.symlink_to(outside)
-    warnings = warnings_of(book)
+    warnings = warnings_of(tiny_book)
     assert (f"{link}:1: WARNING: a link to {outside}, outside source/: the book reads only its own files "
             "[book.source]") in warnings, warnings
 
 
-def test_an_unknown_fact_in_an_include_names_the_include(book):
-    note = book / "_includes" / "note.rst"
+def test_an_unknown_fact_in_an_include_names_the_include(tiny_book):
+    note = tiny_book / "_includes" / "note.rst"
     line = insert(note, ["", "The dose is :fact:`no-such-fact`."], before_last=False) + 1
-    warnings = warnings_of(book)
+    warnings = warnings_of(tiny_book)
     # docutils names an included file relative to the working folder (utils.relative_path)
     message = f":{line}: WARNING: unknown fact id 'no-such-fact' (known ids are in _data/facts.toml) [facts]"
     assert f"{note}{message}" in warnings or f"{os.path.relpath(note)}{message}" in warnings, warnings
 
 
-def test_the_build_script_can_check_the_facts_once_before_building(book):
+def test_the_build_script_can_check_the_facts_once_before_building(tiny_book):
     """facts_schema.check_project: for tools/build.py, before its four processes start."""
     from facts_schema import check_project
 
-    assert check_project(book.parent) == []
-    line, message = fact_fault(book, "a boolean dose")
-    assert check_project(book.parent) == [f"source/_data/facts.toml:{line}: {message}"]
+    assert check_project(tiny_book.parent) == []
+    line, message = fact_fault(tiny_book, "a boolean dose")
+    assert check_project(tiny_book.parent) == [f"source/_data/facts.toml:{line}: {message}"]
 
 
-def test_the_chapter_rules_hold_when_sphinx_reads_in_parallel(book):
+def test_the_chapter_rules_hold_when_sphinx_reads_in_parallel(tiny_book):
     """book_chapters.py claims parallel_read_safe: its records merge back from each process."""
     for n in range(6):
-        chapter_with(book, f"Chapter {n}\n=========\n\nSome words.\n", name=f"new{n}")
-    app = SphinxTestApp("dummy", srcdir=book, builddir=book.parent / "_build", freshenv=True, parallel=2)
+        chapter_with(tiny_book, f"Chapter {n}\n=========\n\nSome words.\n", name=f"new{n}")
+    app = SphinxTestApp("dummy", srcdir=tiny_book, builddir=tiny_book.parent / "_build", freshenv=True, parallel=2)
     try:
         app.build()
         warnings = strip_escape_sequences(app.warning.getvalue())
@@ -444,3 +456,26 @@ def test_the_chapter_rules_hold_when_sphinx_reads_in_parallel(book):
     for n in range(6):
         assert f"chapter 'new{n}' has no review date" in warnings, warnings
     assert warnings.count("[book.chapter]") == 6 * 4, warnings
+
+
+def test_a_digit_from_another_script_that_markup_inserts_fails(tiny_book):
+    """The reader sees the digits 0-9 only, even where a substitution writes the number."""
+    path = tiny_book / "chapter.rst"
+    line = insert(path, ["Up to |four| mg a day.", "", ".. |four| unicode:: U+0664", ""])
+    warnings = warnings_of(tiny_book)
+    assert (f"{path}:{line}: WARNING: digit U+0664 ARABIC-INDIC DIGIT FOUR: the book writes numbers "
+            "with the digits 0-9; retype it [book.source]") in warnings, warnings
+
+
+@pytest.mark.parametrize("url, words", [
+    ("javascript:alert(1)", "link 'javascript:alert(1)': javascript: links are refused"),
+    ("https://dailymed.nlm.nih.g\u043ev/", "the host 'dailymed.nlm.nih.g\u043ev' is not plain ASCII (U+043E)"),
+    ("http://dailymed.nlm.nih.gov/", "link 'http://dailymed.nlm.nih.gov/': http: links are refused"),
+])
+def test_a_source_url_under_the_link_policy_is_named_at_its_bib_line(tiny_book, url, words):
+    """A .bib URL becomes a link in every edition: no script, no plain http, no look-alike host."""
+    bib = tiny_book / "bib" / "test.bib"
+    bib.write_text(bib.read_text().replace("https://example.org/label", url))
+    warnings = warnings_of(tiny_book)
+    assert any(w.startswith(f"{bib}:4: WARNING: ") and words in w for w in warnings.splitlines()), warnings
+    assert "<rst_epilogue>" not in warnings, warnings

@@ -35,6 +35,9 @@ from urllib.parse import urlsplit
 import tinycss2
 from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
 
+sys.path.insert(0, str(Path(__file__).resolve().parent / "extensions"))
+from link_policy import link_problem, load_phones  # noqa: E402 (the line above makes it importable)
+
 DOCUMENTS = (".html", ".htm", ".xhtml", ".svg")
 STYLESHEETS = (".css",)
 # <link rel=...> values a browser does not fetch by itself.
@@ -195,6 +198,82 @@ def find_remote_resources(paths: list[Path], source: Path | None = None,
     return findings
 
 
+# -- links: the same policy as on the sources (link_policy.py), on every output ------------
+
+LINK_ATTRS = {"a": "href", "area": "href", "form": "action"}
+
+
+def html_link_problems(text: str, phones: dict | None) -> list[str]:
+    """Each link of a page that breaks the link policy, and each inline event handler."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(text, "html.parser")
+    found = []
+    for tag in soup.find_all(True):
+        attr = LINK_ATTRS.get(tag.name.lower())
+        for name, value in tag.attrs.items():
+            value = " ".join(value) if isinstance(value, list) else value
+            if name.lower() in (attr, "formaction", "xlink:href") and (
+                    problem := link_problem(value, tag.get_text(), phones)):
+                found.append(problem)
+            elif name.lower().startswith("on"):
+                found.append(f"<{tag.name} {name}>: an inline event handler is a script the CSP does not name")
+    return found
+
+
+def pdf_link_problems(path: Path, phones: dict | None) -> list[str]:
+    """A PDF's links (URI actions of its annotations) under the policy; no attachment, no
+    script, no launch of another file."""
+    import pikepdf
+
+    found = []
+    with pikepdf.open(path) as pdf:
+        names = pdf.Root.get("/Names")
+        if names is not None:
+            for key in ("/EmbeddedFiles", "/JavaScript"):
+                if key in names:
+                    found.append(f"the PDF holds {key[1:]} (a file attachment or a script)")
+        for key in ("/AA", "/AcroForm"):
+            if key in pdf.Root:
+                found.append(f"the PDF has a document {key[1:]} (an action when opened, or a form)")
+        opening = pdf.Root.get("/OpenAction")
+        if isinstance(opening, pikepdf.Dictionary) and "/S" in opening:
+            found.append(f"the PDF runs a {opening['/S']} action when opened")
+        for number, page in enumerate(pdf.pages, 1):
+            for annot in page.obj.get("/Annots", []):
+                kind = str(annot.get("/Subtype", ""))
+                if kind == "/FileAttachment":
+                    found.append(f"page {number}: a file attachment: the PDF carries no file")
+                    continue
+                action = annot.get("/A")
+                if action is None:
+                    continue
+                what = str(action.get("/S", ""))
+                if what == "/URI":
+                    uri = str(action.get("/URI", ""))
+                    if problem := link_problem(uri, None, phones):
+                        found.append(f"page {number}: {problem}")
+                elif what not in ("/GoTo",):
+                    found.append(f"page {number}: a {what[1:]} action: the PDF only links and turns pages")
+    return found
+
+
+def find_bad_links(paths: list[Path], source: Path | None = None,
+                   relative_to: Path | None = None) -> list[str]:
+    """Every link of the outputs (folders, EPUB, PDF files) that breaks the link policy."""
+    phones = load_phones(source) if source else None
+    found = []
+    for path in paths:
+        label = str(path.relative_to(relative_to)) if relative_to else str(path)
+        if path.suffix.lower() == ".pdf":
+            found += [f"{label}: {p}" for p in pdf_link_problems(path, phones)]
+            continue
+        for output, text in _documents(path, relative_to):
+            if not output.lower().endswith(STYLESHEETS):
+                found += [f"{output}: {p}" for p in dict.fromkeys(html_link_problems(text, phones))]
+    return found
+
+
 def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__.strip().splitlines()[-1].strip())
@@ -205,7 +284,12 @@ def main(argv: list[str]) -> int:
     for finding in findings:
         print(finding)
     print(f"gate: {len(findings)} resource(s) from another host in {root}")
-    return 1 if findings else 0
+    pdfs = sorted(root.glob("*.pdf")) if root.is_dir() else []
+    links = find_bad_links(paths + pdfs, Path(__file__).resolve().parents[1] / "source",
+                           relative_to=root if root.is_dir() else None)
+    print(*links, sep="\n") if links else None
+    print(f"gate: {len(links)} link(s) against the link policy in {root}")
+    return 1 if findings or links else 0
 
 
 if __name__ == "__main__":

@@ -8,9 +8,12 @@ for anything the gate cannot see, such as a script that builds a URL:
 ``default-src 'self'``
     everything (fonts, data the scripts fetch) from the site only;
 ``script-src 'self' 'sha256-...'``
-    script files from the site, and each inline script furo and Sphinx write
-    by its hash, computed from the rendered page (none is written here by
-    hand: a furo upgrade that changes one gets a new hash, not a broken page);
+    script files from the site, and the inline scripts the project ships, each
+    named in ``SHIPPED_SCRIPTS`` with the template file it comes from; the
+    expected hash is recomputed from that file on every build (a furo upgrade
+    that changes one gets a new hash, not a broken page).  Any other inline
+    script on a page (raw HTML, a template of ``source/_templates/``) fails
+    the build: hashing whatever a page holds would let an injected script run;
 ``style-src 'self' 'unsafe-inline'``
     furo writes a ``<style>`` block (the code colours) and ``style``
     attributes (``display: none`` on its icon sprite, ``opacity``).  Hashing
@@ -36,11 +39,16 @@ reading systems run no scripts of a book unless it says so, and this one has non
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
+import importlib
 from pathlib import Path
 
 from bs4 import BeautifulSoup, SoupStrainer
 from sphinx.errors import ExtensionError
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
 
 PLACEHOLDER = "book-csp-script-hashes"
 POLICY = ("default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
@@ -59,17 +67,52 @@ def add_meta(app, pagename, templatename, context, doctree) -> None:
     context["metatags"] = META + "\n" + context.get("metatags", "")
 
 
-def script_hashes(page: str) -> list[str]:
-    """CSP hash sources for every inline script of a page, in order of appearance, each once."""
+# The inline scripts the site may run: name -> (package, template file in it).
+SHIPPED_SCRIPTS = {
+    "furo's colour-scheme switch": ("furo", "theme/furo/base.html"),
+}
+
+
+def csp_hash(code: str) -> str:
+    return f"'sha256-{base64.b64encode(hashlib.sha256(code.encode('utf-8')).digest()).decode()}'"
+
+
+def inline_scripts(markup: str) -> list[str]:
+    """The code of every inline script of a page or template, in order."""
     # only the script elements are built (a whole page tree cost about 0.07 s a page)
-    soup = BeautifulSoup(page, "html.parser", parse_only=SoupStrainer("script"))
+    soup = BeautifulSoup(markup, "html.parser", parse_only=SoupStrainer("script"))
+    return [script.string or "" for script in soup.find_all("script") if script.get("src") is None]
+
+
+@functools.cache
+def shipped_hashes() -> dict[str, str]:
+    """{hash source: name} of the inline scripts the project ships, recomputed from their files."""
+    found = {}
+    for name, (package, template) in SHIPPED_SCRIPTS.items():
+        path = Path(importlib.import_module(package).__file__).parent / template
+        codes = [c for c in inline_scripts(path.read_text(encoding="utf-8")) if "{{" not in c and "{%" not in c]
+        if not codes:
+            raise ExtensionError(f"book_csp: {path} no longer holds {name}: update SHIPPED_SCRIPTS")
+        found.update({csp_hash(code): name for code in codes})
+    return found
+
+
+def script_hashes(page: str, path: Path | None = None) -> list[str]:
+    """CSP hash sources for the inline scripts of a page, each once; any script the
+    project does not ship (SHIPPED_SCRIPTS) is left out and warned about (-W: the build fails)."""
+    allowed = shipped_hashes()
     hashes = []
-    for script in soup.find_all("script"):
-        if script.get("src") is None:
-            digest = hashlib.sha256((script.string or "").encode("utf-8")).digest()
-            source = f"'sha256-{base64.b64encode(digest).decode()}'"
-            if source not in hashes:
-                hashes.append(source)
+    for code in inline_scripts(page):
+        source = csp_hash(code)
+        if source not in allowed:
+            excerpt = " ".join(code.split())[:80]
+            logger.warning(f"an inline script the project does not ship ({excerpt!r}): raw HTML or a "
+                           "template added it; the Content-Security-Policy names only the scripts of "
+                           "book_csp.SHIPPED_SCRIPTS, so it is refused", location=f"{path or 'a page'}:1",
+                           type="book", subtype="csp")
+            continue  # not hashed: a browser would not run it either
+        if source not in hashes:
+            hashes.append(source)
     return hashes
 
 
@@ -82,7 +125,7 @@ def fill_in(path: Path) -> None:
     head, _, _ = page.partition(PLACEHOLDER)
     if "<script" in head:
         raise ExtensionError(f"book_csp: {path}: a script comes before the Content-Security-Policy meta tag")
-    path.write_text(page.replace(PLACEHOLDER, " ".join(script_hashes(page))), encoding="utf-8")
+    path.write_text(page.replace(PLACEHOLDER, " ".join(script_hashes(page, path))), encoding="utf-8")
 
 
 def fill_in_all(app, exception) -> None:

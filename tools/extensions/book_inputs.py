@@ -25,6 +25,12 @@ parses the text (``source-read`` and ``include-read`` let an extension edit
 it), so even an author's ``make html`` never fetches the URL or copies the
 file; the warning fails the build under ``-W``.
 
+The same rules also run on what Sphinx parsed (``book_doctree.py``, set up
+from here): a directive in a bullet, a table cell or a numbered list, or a
+role split over two lines, is invisible to a line scan.  The line scan stays
+for what it says better: the exact line of a top-level directive, and
+citation keys.
+
 A scan of the source text, not an override of each directive: it needs no
 private Sphinx classes, sees directives inside other directives and in
 substitution definitions, and gives the exact line.  It errs on the side of
@@ -172,6 +178,7 @@ def on_include_read(app, relative_path: Path, parent_docname: str, content: list
 
 
 def setup(app):
+    app.setup_extension("book_doctree")  # the same rules on what Sphinx parsed
     app.connect("source-read", on_source_read)
     app.connect("include-read", on_include_read)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -36,6 +36,7 @@ from pydantic_core import PydanticCustomError
 # Every number in the register is a dose, a time, a share or a count: finite
 # and never negative.  Strict: a boolean or a quoted number is not a number.
 Number = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]  # a dose, a time, a share
 Factor = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
 Words = Annotated[str, Strict(), Field(min_length=1, pattern=r"\S")]
 # The units the book writes after a value; a new one is a decision, made here.
@@ -45,6 +46,12 @@ FACT_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # the shapes a value may take; exactly one per fact
 SHAPES = {"value": ("value",), "range": ("low", "high"), "text": ("text",),
           "trial": ("drug", "placebo"), "derived": ("derived_from",)}
+# A value written as words around one number: "about 50", "less than 2".
+PHRASE = re.compile(r"(?:about|up to|less than|fewer than|more than|at least|at most) ([0-9]+(?:\.[0-9]+)?)")
+# A number in a quote or a text: ASCII digits, a decimal point ("0.125", "5–10%": 5 and 10).
+QUOTED_NUMBER = re.compile(r"(?<![0-9.])[0-9]+(?:\.[0-9]+)?")
+# Each value, stated twice: once in its key, once in the source's own words (quote); and
+# inside the range a reader could meet (plausible).  A tenfold typo in one place fails.
 
 
 class FactsError(ValueError):
@@ -65,14 +72,16 @@ class Fact(BaseModel):
     note: Words | None = None
     unit: Unit | None = None
     value: Any = None  # a number, or a short phrase around one ("up to 30")
-    low: Number | None = None
-    high: Number | None = None
+    low: Positive | None = None
+    high: Positive | None = None
     text: Words | None = None
     drug: Number | None = None
     placebo: Number | None = None
     derived_from: Words | None = None
     multiple: Factor | None = None
     divisor: Factor | None = None
+    quote: Words | None = None  # the source's own words, holding the value
+    plausible: tuple[Positive, Positive] | None = None  # [lowest, highest] a value may be
 
     @model_validator(mode="after")
     def one_shape(self):
@@ -97,7 +106,42 @@ class Fact(BaseModel):
         if shape != "derived" and (self.cite is None or self.section is None):
             what = " and no ".join(k for k in ("cite", "section") if getattr(self, k) is None)
             raise _error(f"names no {what}: every value cites its source")
+        if shape != "derived":
+            _check_twice(self, shape)
         return self
+
+
+def stated(fact: "Fact", shape: str) -> list[tuple[str, float]]:
+    """(key, number) of every number a fact states."""
+    if shape == "value":
+        if isinstance(fact.value, str):
+            return [("value", float(PHRASE.fullmatch(fact.value).group(1)))]
+        return [("value", float(fact.value))]
+    if shape == "text":
+        return [("text", float(n)) for n in QUOTED_NUMBER.findall(fact.text)]
+    return [(k, float(getattr(fact, k))) for k in SHAPES[shape]]
+
+
+def _check_twice(fact: "Fact", shape: str) -> None:
+    """Each number is in the source's words, and inside its plausible range."""
+    if fact.quote is None:
+        raise _error("names no quote: each value carries the source's own words (quote = "
+                     "\"...\", a short passage of the label or guideline that holds it)")
+    quoted = {float(n) for n in QUOTED_NUMBER.findall(fact.quote)}
+    for key, number in stated(fact, shape):
+        if number not in quoted:
+            raise _error(f"{key} {number:g} is not in its quote {fact.quote!r}: the value and its "
+                         "source's words must agree (a typo would have to be made twice)", key=key)
+    if shape == "text":
+        return
+    if fact.plausible is None:
+        raise _error("declares no plausible range: plausible = [lowest, highest] a reader could meet")
+    low, high = fact.plausible
+    if low > high:
+        raise _error(f"plausible range {low:g} to {high:g} runs backwards", key="plausible")
+    for key, number in stated(fact, shape):
+        if not low <= number <= high:
+            raise _error(f"{key} {number:g} is outside its plausible range, {low:g} to {high:g}", key=key)
 
 
 def _error(message: str, key: str | None = None) -> PydanticCustomError:
@@ -113,8 +157,19 @@ def _check_value(value) -> None:
             raise _error(f"value is {value}, not a finite number", key="value")
         if value < 0:
             raise _error(f"value is negative ({value:g})", key="value")
-    elif not (isinstance(value, str) and re.search(r"\d", value)):
+        if value == 0:
+            raise _error("value is 0: a dose, a time or a share is more than 0", key="value")
+    elif not isinstance(value, str):
         raise _error(f"value {value!r} is neither a number nor a phrase with a number", key="value")
+    elif not value.isascii():
+        odd = ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(value) if not c.isascii())
+        raise _error(f"value {value!r} has characters that are not ASCII ({odd}): write the "
+                     "digits 0-9 and a hyphen-minus", key="value")
+    elif not re.search(r"[0-9]", value):
+        raise _error(f"value {value!r} is neither a number nor a phrase with a number", key="value")
+    elif not PHRASE.fullmatch(value):
+        raise _error(f"value {value!r} is not a number or a phrase like 'about 30' (the unit "
+                     "goes in unit)", key="value")
 
 
 def _describe(err: dict) -> tuple[str | None, str]:

