@@ -63,8 +63,8 @@ FAULTS = {
         "half-life", "high = 40", "high = 400", "high 400 is not in its quote"),
     "a trial result is in the source's words too": (
         "ae-panic-stopped", "drug = 17", "drug = 71", "drug 71 is not in its quote"),
-    "a rate written as text is in the source's words too": (
-        "guideline-taper-step", 'text = "5% to 10%', 'text = "50% to 10%', "text 50 is not in its quote"),
+    "a value written as a phrase is in the source's words too": (
+        "tolerance-loss", 'value = "up to 30"', 'value = "up to 50"', "value 50 is not in its quote"),
     "no value without the source's words": (
         "panic-max-dose", 'quote = "some individual patients may benefit from doses of up to a maximum dose '
         'of 4 mg/day"\n', "", "fact 'panic-max-dose': names no quote"),
