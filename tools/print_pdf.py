@@ -70,9 +70,9 @@ def explain(exc, source: Path | None) -> str:
     """Typst's message; for a character the fonts lack, the source lines that hold it."""
     text = f"{exc.message}\n{exc.diagnostic}"
     lines = [text]
-    for ch in dict.fromkeys(re.findall(r"(?:character|glyph)[^'\"`]*['\"`](.)['\"`]", text)
-                            + re.findall(r"U\+([0-9A-Fa-f]{4,6})", text)):
-        ch = chr(int(ch, 16)) if len(ch) > 1 else ch
+    missing = re.findall(r'the text `"(.*?)"` could not be displayed', text)
+    decoded = "".join(re.sub(r"\\u\{([0-9a-fA-F]+)\}", lambda m: chr(int(m.group(1), 16)), t) for t in missing)
+    for ch in dict.fromkeys(c for c in decoded if not c.isspace()):
         where = ", ".join(source_lines(source, ch)[:5]) or "no source line holds it"
         lines.append(f"{ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, '?')}) is missing from the book's fonts: {where}")
     return "\n".join(lines)

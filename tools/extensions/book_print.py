@@ -107,21 +107,23 @@ class PrintBuilder(SingleFileHTMLBuilder):
         shutil.copyfile(self.srcdir / "_static" / "cover.png", self.outdir / "cover.png")
 
     def _index_typst(self, writer: TypstWriter) -> str:
-        def pages(term: str, links: list[str]) -> str:
+        def pages(term: str, links: list[str], main: str) -> str:
             out = ""
             for link in links:
-                writer.links.append({"kind": "internal", "target": link, "alt": f"Page about {term}"})
-                out += f"#index-page(<{writer.alias.get(link[1:], link[1:])}>)"
+                anchor = writer.alias.get(link[1:], link[1:])
+                label = writer.found.get((anchor, main.lower()), anchor)  # the term's words, if found
+                writer.links.append({"kind": "internal", "target": label, "alt": f"Page about {term}"})
+                out += f"#index-page(<{label}>)"
             return out
 
         out = "\n\n#heading(level: 1)[Index] <print-index>\n\n#index-columns["
         for letter, rows in self._index():
-            out += f"\n#heading(level: 2, outlined: false)[{writer.text(letter)}]\n"
+            out += f"\n#heading(level: 2, outlined: false, bookmarked: true)[{writer.text(letter)}]\n"
             for row in rows:
-                out += f"\n#index-entry[{writer.text(row['term'])}{pages(row['term'], row['links'])}]"
+                out += f"\n#index-entry[{writer.text(row['term'])}{pages(row['term'], row['links'], row['term'])}]"
                 for sub, links in row["sub"]:
                     name = f"{row['term']}, {sub}"
-                    out += f"\n#index-entry[#h(1em){writer.text(sub)}{pages(name, links)}]"
+                    out += f"\n#index-entry[#h(1em){writer.text(sub)}{pages(name, links, row['term'])}]"
         return out + "]\n"
 
     def _last_page(self, writer: TypstWriter, book: dict) -> str:

@@ -26,7 +26,7 @@ from sphinx import addnodes
 from sphinx.locale import admonitionlabels
 
 ESCAPE = re.compile(r"([\\#*_`$<>@=\-+/~\[\]'\".])")
-SKIP = {"comment", "substitution_definition", "index", "raw", "toctree", "meta", "system_message",
+SKIP = {"comment", "substitution_definition", "raw", "toctree", "meta", "system_message",
         "colspec", "pending_xref_condition", "only"}
 PASS = {"start_of_file", "container", "compound", "compact_paragraph", "glossary", "inline", "tgroup",
         "legend", "abbreviation", "number_reference", "literal_emphasis", "literal_strong", "desc_inline"}
@@ -52,6 +52,9 @@ class TypstWriter:
         self.docname = ""
         self.links: list[dict] = []    # what each link is, in reading order
         self.alias: dict[str, str] = {}
+        self.wanted: list[tuple] = []  # index terms to find in the text: (anchor, term, pattern, owner)
+        self.found: dict[tuple[str, str], str] = {}  # (anchor, term) -> the label at the term's words
+        self.all_ids = {i for node in tree.findall(nodes.Element) for i in node.get("ids", [])}
         for section in tree.findall(nodes.section):
             for other in section["ids"][1:]:
                 self.alias[other] = section["ids"][0]
@@ -76,7 +79,9 @@ class TypstWriter:
         if name in WRAP:
             return self.ids(node) + WRAP[name] + self.children(node) + "]" + ("\n\n" if "\n" in WRAP[name] else "")
         if name in PASS:
-            return self.ids(node) + self.children(node)
+            out = self.ids(node) + self.children(node)
+            self.wanted = [w for w in self.wanted if w[3] is not node]  # not found in its section: the anchor
+            return out
         raise NotImplementedError(f"{node.source}:{node.line}: the Typst writer has no rule for a {name} node")
 
     def children(self, node, sep: str = "") -> str:
@@ -88,7 +93,9 @@ class TypstWriter:
 
     def text(self, text: str) -> str:
         text = escape(text.replace("\n", " ").replace("\u2060", ""))
-        return text if not text.strip() or self.in_title or self.in_link else self.flush() + text
+        if not text.strip() or self.in_title or self.in_link:
+            return text
+        return self.flush() + (self.find_terms(text) if self.wanted else text)
 
     def flush(self) -> str:
         """The waiting ids as labels here (never inside a link's words: Typst loses them there)."""
@@ -103,6 +110,9 @@ class TypstWriter:
         """A link; ``body`` is the words, or the node whose children are."""
         self.links.append({"kind": kind, "target": target, "alt": " ".join(alt.split())})
         before = self.flush()
+        if not isinstance(body, str) and self.wanted and not self.in_title:
+            found = self.find_terms(escape(body.astext()))  # a term's words in a link: its label before it
+            before += "".join(re.findall(r"#metadata\(none\)<[^>]+>", found))
         if not isinstance(body, str):
             self.in_link += 1
             body = self.children(body)
@@ -123,7 +133,38 @@ class TypstWriter:
         self.level += 1
         out = self.children(node)
         self.level -= 1
+        self.wanted = [w for w in self.wanted if w[3] is not node]
         return out
+
+    def n_index(self, node) -> str:
+        """Each term of an index entry is looked for in the text that follows, within the
+        index entry's section: its page number is then the page of its words."""
+        for kind, value, tid, _main, _key in node["entries"]:
+            # the target's id, renamed where chapters share it, moved to a section by docutils
+            anchor = next((i for i in (f"{self.docname}--{tid}", tid) if i in self.alias or i in self.all_ids), tid)
+            anchor = self.alias.get(anchor, anchor)
+            if kind in ("see", "seealso"):
+                continue
+            term = value.split(";")[0].strip()
+            words = re.findall(r"\w+", term)
+            if words:
+                stem = r"\W+".join(re.escape(w[:max(5, len(w) - 2)]) for w in words)
+                self.wanted.append((anchor, term, re.compile(rf"\b{stem}", re.I), owner(node)))
+        return ""
+
+    def find_terms(self, text: str) -> str:
+        """``text`` (escaped) with a label before the first words of each index term it holds."""
+        hits = []
+        for item in self.wanted:
+            m = item[2].search(text)
+            if m:
+                hits.append((m.start(), item))
+        for start, item in sorted(hits, key=lambda h: -h[0]):
+            label = f"{item[0]}--term-{len(self.found)}"
+            self.found[(item[0], item[1].lower())] = label
+            self.wanted.remove(item)
+            text = f"{text[:start]}#metadata(none)<{label}>{text[start:]}"
+        return text
 
     def n_title(self, node) -> str:
         parent = node.parent
@@ -271,6 +312,19 @@ class TypstWriter:
 
     def n_target(self, node) -> str:
         return self.ids(node) if not node.get("refuri") else ""
+
+
+def owner(index: nodes.Node) -> nodes.Node:
+    """Where an index entry's terms are looked for: the section that follows it when
+    nothing but targets stands between them (docutils leaves an entry written before
+    a section's title at the end of the section before), else the entry's parent."""
+    parent = index.parent
+    rest = [c for c in parent.children[parent.index(index) + 1:] if not isinstance(c, (nodes.target, addnodes.index))]
+    if rest and isinstance(rest[0], nodes.section):
+        return rest[0]
+    if not rest:
+        return parent.next_node(nodes.section, descend=False, siblings=True, ascend=True) or parent
+    return parent
 
 
 def phone_alt(node, words: str) -> str:
