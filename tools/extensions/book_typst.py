@@ -290,7 +290,9 @@ class TypstWriter:
         self.ids(node)
         return f"\n\n#fnote[{self.children(node)}]\n\n"
 
-    n_citation = n_footnote
+    def n_citation(self, node) -> str:  # the bibliography: in the body size, unlike a chapter's sources
+        self.ids(node)
+        return f"\n\n#citation[{self.children(node)}]\n\n"
 
     def n_label(self, node) -> str:
         number, back = node.astext().strip(), node.parent.get("backrefs", [])
