@@ -467,7 +467,8 @@ def fallback_character() -> str:
     listing = subprocess.run(["fc-list", "--format", "%{file}\\n"], capture_output=True, text=True).stdout
     have = set()
     for name in BOOK_FONTS:
-        have |= set(TTFont(next(f for f in listing.splitlines() if f.endswith(f"{name}.otf")), fontNumber=0).getBestCmap())
+        path = next(f for f in listing.splitlines() if f.endswith(f"{name}.otf"))
+        have |= set(TTFont(path, fontNumber=0).getBestCmap())
     for other in sorted(f for f in listing.splitlines() if f.endswith((".ttf", ".otf")) and "Free" not in f):
         for code in sorted(set(TTFont(other, fontNumber=0).getBestCmap()) - have):
             if 0x100 <= code < 0xE000 and unicodedata.category(chr(code))[0] in "LSN":

@@ -145,7 +145,8 @@ class PrintBuilder(SingleFileHTMLBuilder):
         else:
             see = writer.link(writer.target("sourcing-errors"), writer.text("How to report an error"),
                               "How to report an error")
-            out += writer.text("To report an error, see ") + see + f"#see-page({writer.target('sourcing-errors')})" + writer.text(".")
+            page = f"#see-page({writer.target('sourcing-errors')})"
+            out += writer.text("To report an error, see ") + see + page + writer.text(".")
         return out + "\n\n" + writer.text("This book is information, not medical advice. Decisions about "
                                            "clonazepam belong to you and your prescriber.") + "\n"
 

@@ -7,25 +7,20 @@ writer does not know fails the build: it would otherwise vanish from the PDF.
 
 Ids become Typst labels.  A section's first id labels its heading (its other
 ids, and its chapter's ``document-...`` id, link there too); any other id is
-a ``#metadata`` label put before the next word of text, so an index entry's
-page number is the page of the words it points at, not the end of the page
-before them.
-
-Each link is recorded with what it is ("Source 3", "Call 911"), in the order
-of the text: Typst writes "page 12" and "Telephone +1..." as a link's
-alternate text, and print_pdf.py replaces them in that order.
+a ``#metadata`` label put before the next word of text (never inside a
+link's words, where Typst loses it), so a link leads to the words, not to the
+end of the page before them.  Notes, links and index terms:
+book_typst_links.py.
 """
 
 from __future__ import annotations
 
-import json
-import re
-
+from book_typst_links import LinksMixin
+from book_typst_text import escape, string
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.locale import admonitionlabels
 
-ESCAPE = re.compile(r"([\\#*_`$<>@=\-+/~\[\]'\".])")
 SKIP = {"comment", "substitution_definition", "raw", "toctree", "meta", "system_message",
         "colspec", "pending_xref_condition", "only"}
 PASS = {"start_of_file", "container", "compound", "compact_paragraph", "glossary", "inline", "tgroup",
@@ -36,15 +31,9 @@ WRAP = {"emphasis": "#emph[", "strong": "#strong[", "subscript": "#sub[", "super
 BOXES = (nodes.Admonition, nodes.topic, nodes.sidebar)
 
 
-def escape(text: str) -> str:
-    return ESCAPE.sub(r"\\\1", text)
+class TypstWriter(LinksMixin):
+    """``TypstWriter(builder, tree).render(tree)``: the book as Typst markup."""
 
-
-def string(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
-
-
-class TypstWriter:
     def __init__(self, builder, tree: nodes.document):
         self.builder, self.config = builder, builder.config
         self.pending: list[str] = []   # ids waiting for the next word
@@ -102,23 +91,6 @@ class TypstWriter:
         labels, self.pending = "".join(f"#metadata(none)<{i}>" for i in self.pending), []
         return labels
 
-    def target(self, ref: str) -> str:
-        ref = self.alias.get(ref, ref)
-        return f"<{ref}>"
-
-    def link(self, target: str, body, alt: str, kind: str = "internal") -> str:
-        """A link; ``body`` is the words, or the node whose children are."""
-        self.links.append({"kind": kind, "target": target, "alt": " ".join(alt.split())})
-        before = self.flush()
-        if not isinstance(body, str) and self.wanted and not self.in_title:
-            found = self.find_terms(escape(body.astext()))  # a term's words in a link: its label before it
-            before += "".join(re.findall(r"#metadata\(none\)<[^>]+>", found))
-        if not isinstance(body, str):
-            self.in_link += 1
-            body = self.children(body)
-            self.in_link -= 1
-        return f"{before}#link({target})[{body}]"
-
     # -- blocks ----------------------------------------------------------------------
     def n_document(self, node) -> str:
         return self.children(node)
@@ -135,36 +107,6 @@ class TypstWriter:
         self.level -= 1
         self.wanted = [w for w in self.wanted if w[3] is not node]
         return out
-
-    def n_index(self, node) -> str:
-        """Each term of an index entry is looked for in the text that follows, within the
-        index entry's section: its page number is then the page of its words."""
-        for kind, value, tid, _main, _key in node["entries"]:
-            # the target's id, renamed where chapters share it, moved to a section by docutils
-            anchor = next((i for i in (f"{self.docname}--{tid}", tid) if i in self.alias or i in self.all_ids), tid)
-            anchor = self.alias.get(anchor, anchor)
-            if kind in ("see", "seealso"):
-                continue
-            term = value.split(";")[0].strip()
-            words = re.findall(r"\w+", term)
-            if words:
-                stem = r"\W+".join(re.escape(w[:max(5, len(w) - 2)]) for w in words)
-                self.wanted.append((anchor, term, re.compile(rf"\b{stem}", re.I), owner(node)))
-        return ""
-
-    def find_terms(self, text: str) -> str:
-        """``text`` (escaped) with a label before the first words of each index term it holds."""
-        hits = []
-        for item in self.wanted:
-            m = item[2].search(text)
-            if m:
-                hits.append((m.start(), item))
-        for start, item in sorted(hits, key=lambda h: -h[0]):
-            label = f"{item[0]}--term-{len(self.found)}"
-            self.found[(item[0], item[1].lower())] = label
-            self.wanted.remove(item)
-            text = f"{text[:start]}#metadata(none)<{label}>{text[start:]}"
-        return text
 
     def n_title(self, node) -> str:
         parent = node.parent
@@ -270,67 +212,3 @@ class TypstWriter:
             span = f"colspan: {entry.get('morecols', 0) + 1}, rowspan: {entry.get('morerows', 0) + 1}"
             cells.append(f"table.cell({span})[{self.ids(entry)}{self.children(entry)}]")
         return ", ".join(cells)
-
-    # -- notes and links -------------------------------------------------------------
-    def n_inline(self, node) -> str:
-        if "note-marks" in node["classes"]:
-            before = node.previous_sibling() if node.parent else None
-            apart = before is not None and re.search(r"\d$", before.astext().replace("\u2060", "").rstrip())
-            return self.ids(node) + ("#mark-apart[" if apart else "#mark[") + self.children(node) + "]"
-        return self.ids(node) + self.children(node)
-
-    def n_footnote_reference(self, node) -> str:
-        self.ids(node)
-        number = node.astext().strip()
-        body = self.link(self.target(node["refid"]), escape(number), f"Source {number}")
-        in_mark = isinstance(node.parent, nodes.inline) and "note-marks" in node.parent["classes"]
-        return body if in_mark else f"#mark[{body}]"
-
-    def n_footnote(self, node) -> str:
-        self.ids(node)
-        return f"\n\n#fnote[{self.children(node)}]\n\n"
-
-    def n_citation(self, node) -> str:  # the bibliography: in the body size, unlike a chapter's sources
-        self.ids(node)
-        return f"\n\n#citation[{self.children(node)}]\n\n"
-
-    def n_label(self, node) -> str:
-        number, back = node.astext().strip(), node.parent.get("backrefs", [])
-        if not back:
-            return f"#fnote-label[{self.text(number)}]"
-        alt = f"Back to the text where source {number} is cited"
-        return f"#fnote-label[{self.link(self.target(back[0]), escape(number), alt)}]"
-
-    def n_reference(self, node) -> str:
-        self.ids(node)
-        if "image-reference" in node["classes"]:  # a link to the image file: useless on paper
-            return self.children(node)
-        words, uri = node.astext(), node.get("refuri", "")
-        if node.get("refid") or uri.startswith("#"):
-            return self.link(self.target(node.get("refid") or uri[1:]), node, words or "Go to the page")
-        if uri.startswith("tel:"):
-            return self.link(string(uri), node, phone_alt(node, words), "external")
-        return self.link(string(uri), node, words or uri, "external")
-
-    def n_target(self, node) -> str:
-        return self.ids(node) if not node.get("refuri") else ""
-
-
-def owner(index: nodes.Node) -> nodes.Node:
-    """Where an index entry's terms are looked for: the section that follows it when
-    nothing but targets stands between them (docutils leaves an entry written before
-    a section's title at the end of the section before), else the entry's parent."""
-    parent = index.parent
-    rest = [c for c in parent.children[parent.index(index) + 1:] if not isinstance(c, (nodes.target, addnodes.index))]
-    if rest and isinstance(rest[0], nodes.section):
-        return rest[0]
-    if not rest:
-        return parent.next_node(nodes.section, descend=False, siblings=True, ascend=True) or parent
-    return parent
-
-
-def phone_alt(node, words: str) -> str:
-    """ "Call 911"; "Poison Help, 1-800-222-1222" where the sentence names whom the number reaches."""
-    before = node.parent.astext().split(words)[0] if words in node.parent.astext() else ""
-    named = re.search(r"[Cc]all (?:or text )?((?:[A-Z0-9][\w&]* ?)+) at\s*$", before)
-    return f"{named.group(1).strip()}, {words}" if named else f"Call {words}"
