@@ -16,7 +16,8 @@ without alternative text, a skipped heading level, and a character none of
 the book's fonts (FreeFont, the only fonts it is given) can draw; that last
 refusal is reported with the source lines that hold the character.
 
-Then one pikepdf pass: each link's alternate text says what the link is
+Several editions are compiled side by side, one process each.  Then one
+pikepdf pass: each link's alternate text says what the link is
 ("Source 3", "Call 911", "Page about tolerance"; Typst writes "page 12" and
 "Telephone +1..."), taken from ``links.json`` in reading order, and the file
 is saved with object streams (half the size).  With SOURCE_DATE_EPOCH set,
@@ -31,6 +32,7 @@ import os
 import re
 import sys
 import time
+import traceback
 import unicodedata
 from pathlib import Path
 
@@ -153,8 +155,25 @@ def main(argv=None) -> int:
     parser.add_argument("--source", type=Path, help="the .rst sources, to name the lines of a missing glyph")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    typst_compiler = compiler(args.folder)  # the fonts and files are read once for every edition
-    failed = [ed for ed in dict.fromkeys(args.editions) if make(args, ed, typst_compiler)]
+    editions = list(dict.fromkeys(args.editions))
+    if len(editions) == 1:
+        failed = editions if make(args, editions[0], compiler(args.folder)) else []
+    else:  # side by side, one process each, forked before Typst starts its threads
+        children = {}
+        for edition in editions:
+            pid = os.fork()
+            if pid == 0:
+                code = 1
+                try:
+                    code = make(args, edition, compiler(args.folder))
+                except BaseException:  # os._exit below would swallow the traceback
+                    traceback.print_exc()
+                finally:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                    os._exit(code)
+            children[pid] = edition
+        failed = [ed for pid, ed in children.items() if os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])]
     if failed:
         print(f"print_pdf: not made: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0

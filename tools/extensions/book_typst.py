@@ -139,12 +139,12 @@ class TypstWriter(LinksMixin):
         return "[" + self.ids(node) + self.children(node) + "]"
 
     def n_definition_list(self, node) -> str:
-        return self.ids(node) + "\n\n#terms(" + self.children(node, ", ") + ")\n\n"
+        return self.ids(node) + self.children(node)
 
     def n_definition_list_item(self, node) -> str:
         term = "".join(self.render(c) for c in node.children if isinstance(c, nodes.term))
         rest = "".join(self.render(c) for c in node.children if not isinstance(c, nodes.term))
-        return f"terms.item[{term}][{rest}]"
+        return f"\n\n#term-item[{term}][{rest}]\n\n"
 
     def n_term(self, node) -> str:
         return self.ids(node) + self.children(node)
