@@ -92,11 +92,18 @@ def source_lines(source: Path | None, ch: str) -> list[str]:
 
 
 def finish(pdf: Path, links: list[dict]) -> None:
-    """Each link's alternate text, from links.json in reading order; object streams."""
+    """Each link's alternate text, from links.json in reading order; each explicit
+    destination written in its link (Typst refers to it, which some readers do not
+    follow); object streams."""
     import pikepdf
 
     with pikepdf.open(pdf, allow_overwriting_input=True) as doc:
         describe_links(doc, links)
+        for page in doc.pages:
+            for annot in page.get("/Annots", []):
+                dest = annot.get("/Dest")
+                if isinstance(dest, pikepdf.Array) and dest.is_indirect:
+                    annot.Dest = pikepdf.Array(list(dest))
         doc.save(pdf, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
                  compress_streams=True)
 
