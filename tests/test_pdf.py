@@ -195,7 +195,7 @@ def test_pdf_links_have_alternate_text(links):
     assert len(links) > 300
     bare = [link for link in links if not link["alt"].strip()]
     assert not bare, f"{len(bare)} links without /Contents"
-    typst = [link["alt"] for link in links if re.fullmatch(r"page \d+|Telephone .*", link["alt"])]
+    typst = [link["alt"] for link in links if re.fullmatch(r"\s*(“.*” )?page \d+|Telephone .*", link["alt"])]
     assert not typst, typst[:5]
     alts = [link["alt"] for link in links]
     notes = [a for a in alts if a.startswith("Source")]
@@ -204,6 +204,7 @@ def test_pdf_links_have_alternate_text(links):
     assert len(back) > 20 and all(re.fullmatch(r"Back to the text where source \d+ is cited", a) for a in back)
     assert "Call 911" in alts and "Poison Help, 1-800-222-1222" in alts, sorted(a for a in set(alts) if "Call" in a)
     assert sum(a.startswith("Page about ") for a in alts) > 100
+    assert sum(bool(re.fullmatch(r".+, page \d+", a)) for a in alts) > 30  # the contents: "Cautions, page 37"
 
 
 # -- what the reader holds: size, type, fonts ----------------------------------------------

@@ -60,10 +60,12 @@ def render(folder: Path, target: Path, edition: str, source: Path | None = None,
 
     epoch = int(os.environ.get("SOURCE_DATE_EPOCH") or time.time())
     try:
-        pdf = (typst_compiler or compiler(folder)).compile(
+        pdf, warnings = (typst_compiler or compiler(folder)).compile_with_warnings(
             format="pdf", sys_inputs={"edition": edition}, pdf_standards=["ua-1"], timestamp=epoch)
     except typst.TypstError as exc:
         raise PrintError(explain(exc, source)) from None
+    if warnings:  # as Sphinx runs under -W: a warning is a layout the book did not ask for
+        raise PrintError("Typst warned:\n" + "\n".join(f"{w.message}\n{w.diagnostic}" for w in warnings[:10]))
     target.write_bytes(pdf)
     return target
 
@@ -113,31 +115,41 @@ def describe_links(doc, links: list[dict]) -> int:
     writer recorded (book_typst.py); a link whose kind or address differs fails."""
     import pikepdf
 
-    found = []
+    found, contents = [], []
 
     def walk(node, in_toc=False):
         if not isinstance(node, pikepdf.Dictionary):
             return
         role = node.get("/S")
-        if role == "/Link" and not in_toc:
+        if role == "/Link" and in_toc:
+            contents.extend(k.Obj for k in _kids(node) if k.get("/Type") == "/OBJR" and "/Contents" in k.Obj)
+        elif role == "/Link":
             found.append(node)
         kids = node.get("/K")
         for kid in (kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []):
             walk(kid, in_toc or role == "/TOC")
 
     walk(doc.Root.StructTreeRoot)
+    for annot in contents:  # Typst's ' “Cautions” page 37': 'Cautions, page 37'
+        annot.Contents = pikepdf.String(re.sub(r"^\s*“(.*)” page (\d+)$", r"\1, page \2", str(annot.Contents).strip()))
     if len(found) != len(links):
         raise PrintError(f"{len(found)} links in the PDF, {len(links)} written: cannot name them")
     for element, link in zip(found, links, strict=True):
-        kids = element.get("/K")
-        annots = [k.Obj for k in (kids if isinstance(kids, pikepdf.Array) else [kids])
-                  if isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/OBJR"]
+        annots = [k.Obj for k in _kids(element) if k.get("/Type") == "/OBJR"]
         for annot in annots:
             uri = str(annot.get("/A", {}).get("/URI", "")) if "/A" in annot else None
             if (link["kind"] == "external") != (uri is not None) or (uri and json.dumps(uri) != link["target"]):
                 raise PrintError(f"link order differs: {link} against {uri or 'an internal link'}")
             annot.Contents = pikepdf.String(link["alt"])
     return len(found)
+
+
+def _kids(node) -> list:
+    import pikepdf
+
+    kids = node.get("/K")
+    kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+    return [k for k in kids if isinstance(k, pikepdf.Dictionary)]
 
 
 def make(args, edition: str, typst_compiler) -> int:
