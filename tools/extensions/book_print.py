@@ -116,6 +116,7 @@ class PrintBuilder(SingleFileHTMLBuilder):
                 out += f"#index-page(<{label}>)"
             return out
 
+        writer.wanted = []  # terms not found in their sections: the index's own words are not where they stand
         out = "\n\n#heading(level: 1)[Index] <print-index>\n\n#index-columns["
         for letter, rows in self._index():
             out += f"\n#heading(level: 2, outlined: false, bookmarked: true)[{writer.text(letter)}]\n"

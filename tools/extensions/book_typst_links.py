@@ -49,8 +49,8 @@ class LinksMixin:
             # the target's id, renamed where chapters share it, moved to a section by docutils
             anchor = next((i for i in (f"{self.docname}--{tid}", tid) if i in self.alias or i in self.all_ids), tid)
             anchor = self.alias.get(anchor, anchor)
-            if kind in ("see", "seealso"):
-                continue
+            if kind in ("see", "seealso") or isinstance(node.parent, nodes.term):
+                continue  # a glossary's term: its own id is where it stands
             term = value.split(";")[0].strip()
             words = re.findall(r"\w+", term)
             if words:
