@@ -535,6 +535,9 @@ def test_index_page_numbers_are_the_pages_where_the_terms_stand(edition, links, 
                      if x0 <= (w[0] + w[2]) / 2 <= x1 and y0 <= (w[1] + w[3]) / 2 <= y1]
             refs.append((link, " ".join(words)))
     assert len(refs) > 100
+    index_starts = min(link["page"] for link, _shown in refs)
+    inward = [(link["alt"], link["to"]) for link, _shown in refs if link["to"] >= index_starts]
+    assert not inward, f"index page numbers that point into the index itself: {inward[:5]}"
     wrong = [(link["alt"], shown, link["to"]) for link, shown in refs if shown.strip(", \n") != str(link["to"])]
     assert not wrong, f"page numbers that are not their link's page: {wrong[:5]}"
     missing = []
