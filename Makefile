@@ -8,7 +8,7 @@
 #   make html SPHINXOPTS=-v
 #
 # Both set up what they need first: a virtual environment (.venv) with the
-# pinned tools, and the system packages (Pango, FreeFont, Java, ...), which are
+# pinned tools, and the system packages (FreeFont, Java, ...), which are
 # installed with one apt-get call where allowed, or named with the command
 # that installs them.  `make help` lists every target.
 

@@ -152,9 +152,10 @@ epub_exclude_files = [
 ]
 epub_accessibility_summary = BOOK["accessibility_summary"]
 
-# -- Options for the PDF editions (print builder, WeasyPrint) --------------------
+# -- Options for the PDF editions (print builder, Typst) -------------------------
 
-# The print document (tools/extensions/book_print.py, theme tools/themes/book_print)
-# reads the book's identity and where readers find the newest edition from book.toml;
-# tools/print_pdf.py lays it out in three editions (Letter, 6-inch, large print).
+# The print document (tools/extensions/book_print.py, written as Typst with the
+# template book_print.typ) reads the book's identity and where readers find the
+# newest edition from book.toml; tools/print_pdf.py compiles it in three editions
+# (Letter, 6-inch, large print).
 book_print_meta = BOOK

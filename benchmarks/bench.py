@@ -64,9 +64,14 @@ ROWS = {
     "epub_stock": ("EPUB clean, stock baseline (no EPUBCheck)", "s", None),
     "epubcheck": ("EPUBCheck alone (part of the EPUB build)", "s", None),
     "pdf": ("PDF, three editions side by side (build.py pdf)", "s", None),
-    "pdf_letter": ("PDF Letter alone (print builder + WeasyPrint)", "s", None),
-    "pdf_6in": ("PDF 6-inch alone (print builder + WeasyPrint)", "s", None),
-    "pdf_large_print": ("PDF large print alone (print builder + WeasyPrint)", "s", None),
+    "pdf_letter": ("PDF Letter alone (print builder + Typst)", "s", None),
+    "pdf_6in": ("PDF 6-inch alone (print builder + Typst)", "s", None),
+    "pdf_large_print": ("PDF large print alone (print builder + Typst)", "s", None),
+    # issue 23's targets: against the stock HTML build of the same repeat
+    "pdf_letter_html": ("PDF Letter alone / HTML stock", "x", 1.2),
+    "pdf_6in_html": ("PDF 6-inch alone / HTML stock", "x", 1.2),
+    "pdf_large_print_html": ("PDF large print alone / HTML stock", "x", 1.2),
+    "pdf_three_html": ("PDF three side by side / HTML stock", "x", 2.0),
     "pdf_xelatex": ("PDF xelatex, estimated (2.68 x HTML stock)", "s", None),
     "pdf_letter_ratio": ("PDF Letter alone / xelatex estimate", "x", 1.5),
     "pdf_6in_ratio": ("PDF 6-inch alone / xelatex estimate", "x", 1.5),
@@ -172,7 +177,7 @@ class Bench:
 
     def pdf_edition(self, project: Path, edition: str, log: str) -> float:
         """One PDF edition alone, as the build makes it: the print builder (and the
-        figures it draws when missing), WeasyPrint and the checks."""
+        figures it draws when missing), then Typst (print_pdf.py)."""
         return self.run([PY, project / "tools" / "build.py", "pdf", "--edition", edition, "--root", project,
                          "--work", project / "_build"], log)
 
@@ -237,8 +242,10 @@ def one_repeat(b: Bench, pristine: Path, i: int, with_make_test: bool) -> None:
         alone = b.measure(key, b.pdf_edition, fresh(pristine, work / f"p-{key}"), edition, f"{key}-{i}")
         if alone and xelatex:
             b.runs[f"{key}_ratio"].append(alone / xelatex)
+            b.runs[f"{key}_html"].append(alone / stock["html"])
     if singles["pdf"] and xelatex:
         b.runs["pdf_three_ratio"].append(singles["pdf"] / xelatex)
+        b.runs["pdf_three_html"].append(singles["pdf"] / stock["html"])
     if with_make_test:
         b.measure("make_test", make_test, b, i)
 

@@ -3,7 +3,8 @@ of each gets, on paper, on a small screen and through a screen reader.
 
 Every test runs on each edition.  The structure checks read the PDF's
 structure tree (pikepdf); the layout checks read the laid-out text
-(PyMuPDF), never the stylesheet.
+(PyMuPDF), never the Typst template; the words come from pdftotext, once per
+edition and session (``page_texts``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,41 @@ def edition(request, book):
     path = book.folder / f"{NAME}{suffix}.pdf"
     assert path.is_file(), f"{path.name} was not built"
     return {"name": request.param, "path": path, "size": size, "body": body}
+
+
+@pytest.fixture(scope="session")
+def all_page_texts(book) -> dict:
+    """{edition: [text of page 1, ...]}, as pdftotext reads them, once per session."""
+    out = {}
+    for name, (suffix, _size, _body) in EDITIONS.items():
+        text = subprocess.run([need_tool("pdftotext"), "-enc", "UTF-8", str(book.folder / f"{NAME}{suffix}.pdf"), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        out[name] = text.split("\f")
+    return out
+
+
+@pytest.fixture(scope="module")
+def page_texts(edition, all_page_texts) -> list[str]:
+    return all_page_texts[edition["name"]]
+
+
+@pytest.fixture(scope="module")
+def links(pike) -> list[dict]:
+    """Every link annotation: page (1-based), rectangle, alternate text, target page (1-based) or URI."""
+    pages = {page.obj.objgen: n for n, page in enumerate(pike.pages, 1)}
+    named = dict(pikepdf.NameTree(pike.Root.Names.Dests).items()) if "/Names" in pike.Root else {}
+    out = []
+    for number, page in enumerate(pike.pages, 1):
+        for annot in page.get("/Annots", []):
+            if annot.get("/Subtype") != "/Link":
+                continue
+            dest = annot.get("/Dest")
+            if isinstance(dest, pikepdf.String):  # a heading's label: a named destination
+                dest = named[str(dest)]
+            out.append({"page": number, "rect": [float(v) for v in annot.Rect], "alt": str(annot.get("/Contents", "")),
+                        "to": pages.get(dest[0].objgen) if dest is not None else None,
+                        "uri": str(annot.A.URI) if "/A" in annot and "/URI" in annot.A else None})
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +168,12 @@ def test_pdf_tags_paragraphs_lists_tables_and_header_cells_with_scope(structure)
     for needed in ("/P", "/L", "/LI", "/Table", "/TH", "/TD", "/Link", "/Figure"):
         assert needed in roles, f"no {needed} in the structure tree"
     header_cells = [el for role, el in structure if role == "/TH"]
-    unscoped = [el for el in header_cells if "/A" not in el or "/Scope" not in el.A]
+    def scope(el):  # /A is one attribute dictionary or an array of them
+        attributes = el.get("/A")
+        attributes = list(attributes) if isinstance(attributes, pikepdf.Array) else [attributes]
+        return next((a.Scope for a in attributes if isinstance(a, pikepdf.Dictionary) and "/Scope" in a), None)
+
+    unscoped = [el for el in header_cells if scope(el) is None]
     assert not unscoped, f"{len(unscoped)} of {len(header_cells)} header cells have no /Scope"
 
 
@@ -148,20 +189,22 @@ def test_pdf_figures_carry_the_alt_text_of_the_html(book, structure):
     assert all(figures), "a figure without alternative text"
 
 
-def test_pdf_links_have_alternate_text(pike):
-    """A screen reader says what each link is ("Source 3", "Back to the text ..."),
-    never the anchor name WeasyPrint writes ("cautions--footcite-klonopin-label")."""
-    links = [a for page in pike.pages for a in page.get("/Annots", []) if a.get("/Subtype") == "/Link"]
-    assert len(links) > 100
-    bare = [a for a in links if not str(a.get("/Contents", "")).strip()]
+def test_pdf_links_have_alternate_text(links):
+    """A screen reader says what each link is ("Source 3", "Back to the text ...",
+    "Call 911"), never what Typst writes ("page 12", "Telephone +18002221222")."""
+    assert len(links) > 300
+    bare = [link for link in links if not link["alt"].strip()]
     assert not bare, f"{len(bare)} links without /Contents"
-    named = [str(a.Contents) for a in links if "/Dest" in a and str(a.Contents) == str(a.Dest)]
-    assert not named, f"{len(named)} links whose alternate text is their anchor name: {named[:5]}"
-    notes = [str(a.Contents) for a in links if "/Dest" in a and "footcite-" in str(a.Dest)]
-    assert len(notes) > 50 and all(re.fullmatch(r"Source \d+", s) for s in notes), sorted(set(notes))[:5]
-    back = [str(a.Contents) for a in links if "/Dest" in a and re.search(r"(^|-)id\d+$", str(a.Dest))]
-    assert len(back) > 20 and all(re.fullmatch(r"Back to the text where source \d+ is cited", s) for s in back), \
-        sorted(set(back))[:5]
+    typst = [link["alt"] for link in links if re.fullmatch(r"\s*(“.*” )?page \d+|Telephone .*", link["alt"])]
+    assert not typst, typst[:5]
+    alts = [link["alt"] for link in links]
+    notes = [a for a in alts if a.startswith("Source")]
+    assert len(notes) > 300 and all(re.fullmatch(r"Source \d+", a) for a in notes), sorted(set(notes))[:5]
+    back = [a for a in alts if a.startswith("Back to")]
+    assert len(back) > 20 and all(re.fullmatch(r"Back to the text where source \d+ is cited", a) for a in back)
+    assert "Call 911" in alts and "Poison Help, 1-800-222-1222" in alts, sorted(a for a in set(alts) if "Call" in a)
+    assert sum(a.startswith("Page about ") for a in alts) > 100
+    assert sum(bool(re.fullmatch(r".+, page \d+", a)) for a in alts) > 30  # the contents: "Cautions, page 37"
 
 
 # -- what the reader holds: size, type, fonts ----------------------------------------------
@@ -208,11 +251,11 @@ def test_pdf_metadata_names_title_author_subject_keywords(reader):
 
 # -- the book's parts: cover, help, contents, index, last page -------------------------
 
-def test_pdf_opens_with_cover_then_get_help_then_contents(reader, pike):
+def test_pdf_opens_with_cover_then_get_help_then_contents(reader, pike, page_texts):
     first = pike.pages[0]
-    assert "/XObject" in first.Resources and not (reader.pages[0].extract_text() or "").strip(), \
+    assert "/XObject" in first.Resources and not page_texts[0].strip(), \
         "page 1 is not the cover image"
-    assert "Get help now" in normalise(reader.pages[1].extract_text() or "")
+    assert "Get help now" in normalise(page_texts[1])
     top = [item.title for item in reader.outline if not isinstance(item, list)]
     assert top[:2] == [doc_title(toctree_docs()[0]), "Contents"], top[:3]
 
@@ -226,12 +269,12 @@ def test_pdf_outline_mirrors_chapters_and_sections(reader):
     assert len(nested) >= len(chapters) - 3, "chapters have no section bookmarks"
 
 
-def test_contents_lists_chapters_and_sections_at_the_page_they_start(reader):
+def test_contents_lists_chapters_and_sections_at_the_page_they_start(reader, page_texts):
     top = [item for item in reader.outline if not isinstance(item, list)]
     titles = [i.title for i in top]
     start = titles.index("Contents")
     first, end = (reader.get_destination_page_number(top[i]) for i in (start, start + 1))
-    contents = normalise(" ".join(reader.pages[p].extract_text() or "" for p in range(first, end)))
+    contents = normalise(" ".join(page_texts[p] for p in range(first, end))).replace("\u2060", "")
     outline = list(reader.outline)
     sections = [item for before, group in itertools.pairwise(outline)
                 if isinstance(group, list) and getattr(before, "title", "") != "Index"  # the index's letters
@@ -266,11 +309,11 @@ def test_pdf_index_page_numbers_ascend(reader, edition):
     assert not [r for r in runs if r != sorted(r)], [r for r in runs if r != sorted(r)]
 
 
-def test_pdf_last_page_says_where_the_newest_edition_is_and_how_to_report_an_error(reader):
+def test_pdf_last_page_says_where_the_newest_edition_is_and_how_to_report_an_error(reader, page_texts):
     top = [item for item in reader.outline if not isinstance(item, list)]
     assert top[-1].title == "This edition", [i.title for i in top]
     first = reader.get_destination_page_number(top[-1])
-    last = normalise(" ".join(p.extract_text() or "" for p in reader.pages[first:]))
+    last = normalise(" ".join(page_texts[first:]))
     assert "newest edition" in last and "report an error" in last, last
     assert BOOK["edition"] in last
 
@@ -417,14 +460,16 @@ def test_pdf_is_reproducible_metadata(reader):
 # -- a character the book's fonts lack fails the build -------------------------------------
 
 def fallback_character() -> str:
-    """A character FreeSerif lacks and another installed font has (WeasyPrint would
-    borrow it).  Found from the fonts themselves: the releases' fonts differ
-    (Debian 12's FreeSerif lacks U+2095, Debian 13's has it)."""
+    """A character none of the book's fonts has and another installed font has
+    (an engine that borrows fonts would draw it).  Found from the fonts themselves:
+    the releases' fonts differ (Debian 12's FreeSerif lacks U+2095, Debian 13's has it)."""
     from fontTools.ttLib import TTFont
 
     listing = subprocess.run(["fc-list", "--format", "%{file}\\n"], capture_output=True, text=True).stdout
-    serif = next(f for f in listing.splitlines() if f.endswith("FreeSerif.otf"))
-    have = set(TTFont(serif, fontNumber=0).getBestCmap())
+    have = set()
+    for name in BOOK_FONTS:
+        path = next(f for f in listing.splitlines() if f.endswith(f"{name}.otf"))
+        have |= set(TTFont(path, fontNumber=0).getBestCmap())
     for other in sorted(f for f in listing.splitlines() if f.endswith((".ttf", ".otf")) and "Free" not in f):
         for code in sorted(set(TTFont(other, fontNumber=0).getBestCmap()) - have):
             if 0x100 <= code < 0xE000 and unicodedata.category(chr(code))[0] in "LSN":
@@ -433,27 +478,139 @@ def fallback_character() -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("char", "reason"), [(None, "set in another font"), ("\U0010fffd", ".notdef")])
+@pytest.mark.parametrize(("char", "reason"), [(None, "in another installed font"), ("\U0010fffd", "in no font")])
 def test_a_character_the_books_fonts_lack_fails_with_its_source_line(tmp_path, char, reason):
-    """WeasyPrint sets a character FreeSerif lacks in any installed font that has it,
-    or as a .notdef box when none has it: both must fail."""
+    """Typst is given only the book's fonts and refuses, under PDF/UA-1, a character
+    none of them can draw; print_pdf.py names the source lines that hold it."""
     if char is None:
         char = fallback_character()
-        if char is None:  # only FreeFont here: WeasyPrint has no font to borrow from (.notdef covers it)
-            pytest.skip("no installed font has a character FreeSerif lacks, so no fallback can happen here")
+        if char is None:
+            pytest.skip("no installed font has a character the book's fonts lack")
     sys.path.insert(0, str(ROOT / "tools"))
     import print_pdf
 
-    (tmp_path / "_static").mkdir()
-    shutil.copy(ROOT / "tools" / "themes" / "book_print" / "static" / "print.css", tmp_path / "_static")
-    html = tmp_path / "index.html"
-    html.write_text(f'<!DOCTYPE html><html lang="en-US"><head><meta charset="utf-8"><title>t</title></head>'
-                    f"<body><main><h1>Title</h1><p>A dose of 5 mg{char} a day.</p></main></body></html>")
+    shutil.copy(ROOT / "tools" / "extensions" / "book_print.typ", tmp_path)
+    (tmp_path / "index.typ").write_text(f'#import "book_print.typ": *\n#show: book.with(title: "t")\n'
+                                        f"= Title\n\nA dose of 5 mg{char} a day.\n")
     source = tmp_path / "source"
     source.mkdir()
     (source / "chapter.rst").write_text(f"Title\n=====\n\nA dose of 5 mg{char} a day.\n")
-    pdf = print_pdf.render(html, tmp_path / "t.pdf", "letter")
     with pytest.raises(print_pdf.PrintError) as failure:
-        print_pdf.check_fonts(pdf, source)
+        print_pdf.render(tmp_path, tmp_path / "t.pdf", "letter", source)
     message = str(failure.value)
     assert f"U+{ord(char):04X}" in message and "source/chapter.rst:4" in message, message
+    assert not (tmp_path / "t.pdf").exists()
+
+
+# -- what readers found in the WeasyPrint editions -------------------------------------------
+
+def test_figure_captions_carry_their_numbers(book, page_texts):
+    """The text says "Fig. 1 shows"; the caption under the figure says "Fig. 1" too."""
+    html = " ".join((book.html / f"{d}.html").read_text() for d in toctree_docs())
+    numbers = re.findall(r'<span class="caption-number">(Fig\. \d+) </span>', html)
+    assert len(numbers) >= 3, numbers
+    starts = [line.strip() for text in page_texts for line in text.splitlines()]
+    for number in numbers:
+        assert any(line.startswith(number + " ") for line in starts), f"no caption starts with {number!r}"
+
+
+def test_every_note_mark_is_a_link_with_height(links):
+    """A reader taps a note mark: its link area has a height (WeasyPrint's had none)."""
+    marks = [link for link in links if link["alt"].startswith("Source ")]
+    assert len(marks) > 300
+    flat = [link for link in marks if link["rect"][3] - link["rect"][1] < 3 or link["rect"][2] - link["rect"][0] < 2]
+    assert not flat, f"{len(flat)} note marks with no area to tap: {flat[:3]}"
+
+
+def test_index_page_numbers_are_the_pages_where_the_terms_stand(edition, links, page_texts):
+    """Each index page number is its link's page, and the term is on that page
+    ("CYP3A, 24" pointed at the page before the term in the WeasyPrint Letter edition)."""
+    refs = []
+    with pymupdf.open(edition["path"]) as doc:
+        for link in (link for link in links if link["alt"].startswith("Page about ")):
+            page = doc[link["page"] - 1]
+            x0, y1, x1, y0 = link["rect"][0], page.rect.height - link["rect"][1], link["rect"][2], \
+                page.rect.height - link["rect"][3]
+            words = [w[4] for w in page.get_text("words")
+                     if x0 <= (w[0] + w[2]) / 2 <= x1 and y0 <= (w[1] + w[3]) / 2 <= y1]
+            refs.append((link, " ".join(words)))
+    assert len(refs) > 100
+    index_starts = min(link["page"] for link, _shown in refs)
+    inward = [(link["alt"], link["to"]) for link, _shown in refs if link["to"] >= index_starts]
+    assert not inward, f"index page numbers that point into the index itself: {inward[:5]}"
+    wrong = [(link["alt"], shown, link["to"]) for link, shown in refs if shown.strip(", \n") != str(link["to"])]
+    assert not wrong, f"page numbers that are not their link's page: {wrong[:5]}"
+    missing = []
+    for link, _shown in refs:
+        term = link["alt"].removeprefix("Page about ").split(",")[-1].strip()
+        words = [w for w in re.findall(r"[A-Za-z0-9]{3,}", term)]
+        text = normalise(page_texts[link["to"] - 1]).lower()
+        if words and not any(w.lower()[:5] in text for w in words):
+            missing.append((term, link["to"]))
+    # what readers reported; a few entries name a section's subject in words it does not use
+    # ("hypersalivation" for "More saliva"): their number is the section's first page
+    reported = [m for m in missing if m[0] in ("CYP3A", "diazepam", "absence seizure")]
+    assert not reported and len(missing) <= 0.1 * len(refs), \
+        f"index terms not on the page their number gives: {missing[:8]} ({len(missing)} of {len(refs)})"
+
+
+def strip_artifacts(pdf_path, pages, target):
+    """A copy of some pages without their artifacts: what a screen reader reads."""
+    with pikepdf.open(pdf_path) as pdf:
+        out = pikepdf.new()
+        for number in pages:
+            page = pdf.pages[number]
+            kept, depth = [], 0
+            for operands, operator in pikepdf.parse_content_stream(page):
+                name = str(operator)
+                if name in ("BMC", "BDC"):
+                    if depth or str(operands[0]) == "/Artifact":
+                        depth += 1
+                        continue
+                elif name == "EMC" and depth:
+                    depth -= 1
+                    continue
+                if not depth:
+                    kept.append((operands, operator))
+            page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(kept))
+            out.pages.append(page)
+        out.save(target)
+
+
+def test_contents_leader_dots_are_artifacts(edition, reader, tmp_path):
+    """A screen reader reads "Cautions 37", not "Cautions dot dot dot ... 37"."""
+    top = [item for item in reader.outline if not isinstance(item, list)]
+    titles = [i.title for i in top]
+    first, end = (reader.get_destination_page_number(top[i]) for i in (titles.index("Contents"),
+                                                                         titles.index("Contents") + 1))
+    strip_artifacts(edition["path"], range(first, end), tmp_path / "read.pdf")
+    read = subprocess.run([need_tool("pdftotext"), str(tmp_path / "read.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert ". ." not in read and ".." not in read, read[:300]
+    assert "Cautions" in read and "Index" in read and len(re.findall(r"\b\d+\b", read)) > 30, read[:300]
+
+
+def test_a_phone_number_and_its_note_mark_read_apart(page_texts):
+    """pdftotext gave "1-888-233-23343" for the registry's number and its mark 3."""
+    text = " ".join(page_texts)
+    numbers = set(re.findall(r"\b1-\d{3}-[A-Z\d]{3}-\d{4}", text))
+    assert "1-888-233-2334" in numbers and "1-800-222-1222" in numbers, numbers
+    glued = re.findall(r"\b1-\d{3}-[A-Z\d]{3}-\d{5,}", text)
+    assert not glued, glued
+
+
+@pytest.mark.slow
+def test_pdf_rebuild_is_byte_identical_from_another_folder(tmp_path):
+    """The same print document compiled in two folders, with SOURCE_DATE_EPOCH set: the same bytes."""
+    printed = ROOT / "_build" / "book" / "print"
+    if not (printed / "index.typ").exists():
+        pytest.skip("no print document in _build/book/print (make book writes it)")
+    outs = []
+    for name in ("a", "b"):
+        shutil.copytree(printed, tmp_path / name / "print")
+        proc = subprocess.run([sys.executable, str(ROOT / "tools" / "print_pdf.py"), str(tmp_path / name / "print"),
+                               str(tmp_path / name), "t", "6in"], capture_output=True, text=True,
+                              env={**__import__("os").environ, "SOURCE_DATE_EPOCH": "1764000000"})
+        assert proc.returncode == 0, proc.stderr
+        outs.append((tmp_path / name / "t-6in.pdf").read_bytes())
+    assert outs[0] == outs[1]

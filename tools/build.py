@@ -6,7 +6,7 @@
 
 ``book`` builds the three formats as separate processes side by side (each
 with its own doctree folder: two processes must never write one), checks the
-EPUB (EPUBCheck with --failonwarnings) and the three PDF editions (WeasyPrint:
+EPUB (EPUBCheck with --failonwarnings) and the three PDF editions (Typst:
 tagged PDF/UA, only the book's fonts, no .notdef glyph), and the HTML site
 ships them all as downloads.  The
 finished book passes the output gate (tools/gate.py: nothing loaded from

@@ -186,20 +186,19 @@ PDF_EDITIONS = ("letter", "6in", "large-print")  # tools/print_pdf.py
 
 
 def build_pdf(root: Path, work: Path, env: dict, editions=PDF_EDITIONS) -> list[Path]:
-    """The print document (Sphinx's print builder, book_print.py), then the PDF
-    editions, laid out by WeasyPrint side by side (print_pdf.py forks one process
-    per edition once the document is parsed); print_pdf.py fails on a font that
-    is not the book's or a .notdef glyph."""
+    """The print document (Sphinx's print builder, book_print.py, writes it as
+    Typst), then the PDF editions, compiled by Typst as PDF/UA-1 (print_pdf.py);
+    Typst refuses a character the book's fonts cannot draw."""
     out, doctrees = work / "print", work / "doctrees" / "print"
     sphinx(root, "print", out, doctrees, env)
     name, pdfs = load_book(root)["basename"], work / "pdf"
-    run([sys.executable, str(root / "tools" / "print_pdf.py"), str(out / "index.html"), str(pdfs),
-         name, *editions, "--source", str(root / "source")], f"the {', '.join(editions)} PDF (WeasyPrint)", env)
+    run([sys.executable, str(root / "tools" / "print_pdf.py"), str(out), str(pdfs),
+         name, *editions, "--source", str(root / "source")], f"the {', '.join(editions)} PDF (Typst)", env)
     return [pdfs / (f"{name}.pdf" if ed == "letter" else f"{name}-{ed}.pdf") for ed in editions]
 
 
 # Beside the EPUB and PDF builds, the HTML build runs at a lower priority: it
-# has the most slack (the EPUB waits for EPUBCheck, the PDFs for WeasyPrint),
+# has the most slack (the EPUB waits for EPUBCheck, the PDFs for Typst),
 # so on 2 cores it fills the gaps instead of slowing the other two.
 HTML_NICE_BESIDE_OTHERS = 7
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Check, and where allowed install, the system tools the book needs.
 #
-#   tools/sysdeps.sh build   # what `make book` needs: Pango (for WeasyPrint), FreeFont, Java
+#   tools/sysdeps.sh build   # what `make book` needs: FreeFont (the PDFs' fonts), Java (EPUBCheck)
 #   tools/sysdeps.sh test    # plus what `make test` needs: poppler-utils, Chromium, MuPDF, Calibre
 #
 # Missing tools are installed in ONE `apt-get install --no-install-recommends`
@@ -26,7 +26,7 @@ need() {  # need PACKAGE DESCRIPTION TEST-COMMAND...
     fi
 }
 has() { command -v "$1"; }
-pango_ok() { /sbin/ldconfig -p 2>/dev/null | grep -q "$1" || ldconfig -p 2>/dev/null | grep -q "$1"; }
+lib_ok() { /sbin/ldconfig -p 2>/dev/null | grep -q "$1" || ldconfig -p 2>/dev/null | grep -q "$1"; }
 java_ok() {  # EPUBCheck 5.3 needs Java 11 or newer
     has java || return 1
     local v
@@ -34,9 +34,6 @@ java_ok() {  # EPUBCheck 5.3 needs Java 11 or newer
     [ "${v:-0}" -ge 11 ]
 }
 
-# WeasyPrint (the PDF editions) lays out text with Pango, through its shared libraries.
-need libpango-1.0-0 "Pango (WeasyPrint's text layout, for the PDF)" pango_ok libpango-1.0.so.0
-need libpangoft2-1.0-0 "PangoFT2 (WeasyPrint's fonts, for the PDF)" pango_ok libpangoft2-1.0.so.0
 need fonts-freefont-otf "the FreeFont fonts (FreeSerif, FreeSans, FreeMono)" test -f /usr/share/fonts/opentype/freefont/FreeSerif.otf
 need default-jre-headless "Java 11 or newer (for EPUBCheck)" java_ok
 need make "make" has make
@@ -48,7 +45,7 @@ if [ "$group" = test ]; then
     need calibre "Calibre (EPUB to Kindle AZW3)" has ebook-convert
     need nodejs "Node.js (Ace by DAISY, axe-core)" has node
     # Playwright drives Chromium through a Node of its own, linked to libatomic (not in a minimal Debian 12).
-    need libatomic1 "libatomic (for the Node that Playwright runs to drive Chromium)" pango_ok libatomic.so.1
+    need libatomic1 "libatomic (for the Node that Playwright runs to drive Chromium)" lib_ok libatomic.so.1
     need npm "npm (Ace by DAISY, axe-core)" has npm
 fi
 

@@ -57,7 +57,7 @@ META = f'<meta http-equiv="Content-Security-Policy" content="{POLICY.format(hash
 
 
 def is_site(builder) -> bool:
-    """The web site only: the EPUB runs no script, and the print document is read by WeasyPrint."""
+    """The web site only: the EPUB runs no script, and the print document is compiled by Typst."""
     return builder.format == "html" and not builder.name.startswith("epub") and builder.name != "print"
 
 

@@ -1,14 +1,15 @@
 """Fail the PDF build on any character its fonts cannot draw, naming file and line.
 
-WeasyPrint does not stop on a character missing from the font: it draws it
-in whatever other installed font has it, or as an empty box (``.notdef``).
-In a medical book "500 µg" turning into "500 g" or "500 □g" is a safety
-defect.  While the print builder (``book_print.py``) resolves each document,
-this extension checks every character against the font that will set it
-(FreeSerif for prose, FreeSans for headings, FreeMono for literal text) and
-reports each missing one with the source file and line, which fails the
-build under -W.  ``tools/print_pdf.py`` checks the finished PDFs as well (a
-fallback font or a ``.notdef`` glyph in them fails the build too).
+A PDF engine that borrows a font draws a character missing from the book's
+fonts in whatever other installed font has it, or as an empty box
+(``.notdef``).  In a medical book "500 µg" turning into "500 g" or "500 □g"
+is a safety defect.  While the print builder (``book_print.py``) resolves
+each document, this extension checks every character against the font that
+will set it (FreeSerif for prose, FreeSans for headings, FreeMono for literal
+text) and reports each missing one with the source file and line, which fails
+the build under -W.  Typst, given only the book's fonts, refuses such a
+character at export too (PDF/UA-1), and ``tools/print_pdf.py`` names the
+source lines that hold it.
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ GROUP_CLASS = "note-marks"
 SEPARATOR = ",\u00a0"  # one mark: never broken across lines, in any engine
 # A sentence ends at . ! or ? (after any closing quote or bracket) before a space.
 SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(\s|$)")
-# builders whose marks carry no brackets (print.css raises them instead)
+# builders whose marks carry no brackets (the print builder raises them instead, book_typst.py)
 UNBRACKETED = {"print"}
 
 

@@ -1,84 +1,55 @@
-"""The print document: the whole book as one plain HTML page, for WeasyPrint.
+"""The print document: the whole book as one Typst file, for the PDF editions.
 
-The PDF editions are made from this page and one print stylesheet
-(``tools/themes/book_print/static/print.css``) by ``tools/print_pdf.py``.
-furo's page is the wrong input: WeasyPrint took 138 s to lay out one of its
-pages, against about 10 s for the whole book from plain markup.
+The ``print`` builder assembles the book the way Sphinx's ``singlehtml``
+does, then writes it as Typst (``book_typst.py``) with the layout of
+``book_print.typ`` beside this file; ``tools/print_pdf.py`` compiles it into
+the three editions.  It writes, into its output folder:
 
-The ``print`` builder is Sphinx's ``singlehtml`` with three differences:
+* ``index.typ``: a cover, the chapters, an index with page numbers and a last
+  page that says where the newest edition lives;
+* ``book_print.typ`` (the template), ``cover.png`` and the figures in
+  ``_images/``, their labels set in the book's FreeSans;
+* ``links.json``: what each link is, in reading order, for its alternate text.
 
-* its own theme (``book_print``, set the way Sphinx's EPUB builder sets
-  ``epub_theme``) and page template (``print-book.html``): a cover, the
-  chapters, an index with page numbers and a last page that says where the
-  newest edition lives;
-* the chapters are the top level of the page (each chapter title an ``h1``,
-  its sections ``h2`` and ``h3``), not inside the home page, whose own prose
-  is written for the website; a "Contents" chapter follows "Get help now";
-* note marks never merge: the brackets docutils writes around note numbers
-  are left out and the stylesheet sets each sentence's mark as a superscript;
-  the sources of one sentence are already one mark, "1, 3" (book_notes.py).
+The chapters are the top level (each chapter title an H1, its sections H2
+and H3), not inside the home page, whose own prose is written for the
+website; the contents follow "Get help now".  Note marks never merge: each
+sentence's sources are one raised mark, "1, 3" (book_notes.py).
 
 Every character of the print document is checked against the font that will
 set it (``book_glyphs.py``, loaded by conf.py), so a missing glyph fails the
-build with the source file and line; print_pdf.py checks the PDF afterwards.
+build with the source file and line; Typst refuses one at export too.
 """
 
 from __future__ import annotations
 
-import re
+import json
+import shutil
+from pathlib import Path
 
-from book_html import BookHTMLTranslator
+from book_typst import TypstWriter, string
 from docutils import nodes
+from figure_files import SVG_FONTS
 from sphinx import addnodes
 from sphinx.builders.singlehtml import SingleFileHTMLBuilder
 from sphinx.environment.adapters.indexentries import IndexEntries
-from sphinx.environment.adapters.toctree import global_toctree_for_doc
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-PRINT_THEME = "book_print"
-PAGE_TEMPLATE = "print-book.html"
-BRACKETS = re.compile(r"^\[|\]$")
-
-
-class BookPrintTranslator(BookHTMLTranslator):
-    """Note marks without brackets (a superscript needs none); table header cells
-    with a scope (PDF/UA: every TH needs one)."""
-
-    def visit_footnote_reference(self, node):
-        start = len(self.body)
-        super().visit_footnote_reference(node)
-        self._no_brackets(start)
-
-    def depart_footnote_reference(self, node):
-        start = len(self.body)
-        super().depart_footnote_reference(node)
-        self._no_brackets(start)
-
-    def _no_brackets(self, start: int) -> None:
-        for i in range(start, len(self.body)):
-            self.body[i] = self.body[i].replace("[", "").replace("]", "")
-
-    def visit_entry(self, node):
-        start = len(self.body)
-        super().visit_entry(node)
-        for i in range(start, len(self.body)):
-            if self.body[i].startswith("<th") and "scope=" not in self.body[i]:
-                scope = "col" if isinstance(node.parent.parent, nodes.thead) else "row"
-                self.body[i] = self.body[i].replace("<th", f'<th scope="{scope}"', 1)
+TEMPLATE = Path(__file__).with_name("book_print.typ")
+PRINT_FIGURE_FONT = b"font-family: FreeSans"  # the figures name DejaVu Sans first, for the screen
 
 
 class PrintBuilder(SingleFileHTMLBuilder):
-    """One HTML page for print, in the book_print theme."""
+    """The whole book as one Typst file (index.typ), with its figures and template."""
 
     name = "print"
     epilog = "The print document is in %(outdir)s."
-    default_translator_class = BookPrintTranslator
     search = False
 
     def get_theme_config(self):
-        return PRINT_THEME, {}
+        return "basic", {}
 
     def assemble_doctree(self) -> nodes.document:
         tree = super().assemble_doctree()
@@ -103,21 +74,82 @@ class PrintBuilder(SingleFileHTMLBuilder):
         return tree
 
     def _contents_chapter(self) -> nodes.section:
-        toc = global_toctree_for_doc(self.env, self.config.root_doc, self, tags=self.tags,
-                                     collapse=False, maxdepth=2)
-        index = nodes.list_item("", addnodes.compact_paragraph(
-            "", "", nodes.reference("", "Index", internal=True, refuri="#print-index")), classes=["toctree-l1"])
-        next(toc.findall(nodes.bullet_list)).append(index)
+        """Where the contents go: Typst writes them, with page numbers (book_print.typ)."""
         section = nodes.section(ids=["print-contents"], classes=["print-contents"])
         section += nodes.title(text="Contents")
-        section += toc
         return section
 
-    def handle_page(self, pagename, addctx, templatename="page.html", *args, **kwargs):
-        if templatename == "page.html":
-            templatename = PAGE_TEMPLATE
-            addctx = {**addctx, "print_index": self._index(), "book": self.config.book_print_meta}
-        return super().handle_page(pagename, addctx, templatename, *args, **kwargs)
+    def write_doc_serialized(self, docname, doctree) -> None:
+        pass
+
+    def write_doc(self, docname, doctree) -> None:
+        self.post_process_images(doctree)
+        writer = TypstWriter(self, doctree)
+        meta = self.config.book_print_meta
+        keywords = ", ".join(string(k.strip()) for k in meta.get("keywords", "").split(","))
+        alt = f"Cover: {meta['title']}. {meta['author']}, edition {self.config.release}."
+        body = writer.render(doctree) + self._index_typst(writer) + self._last_page(writer, meta)
+        head = (f'#import "book_print.typ": *\n'
+                f"#show: book.with(title: {string(meta['title'])}, author: {string(meta['author'])}, "
+                f"description: {string(meta['description_short'])}, keywords: ({keywords},))\n"
+                f"#cover(\"cover.png\", {string(alt)})\n")
+        (self.outdir / "index.typ").write_text(head + body, encoding="utf-8")
+        (self.outdir / "links.json").write_text(json.dumps(writer.links, indent=0), encoding="utf-8")
+
+    def finish(self) -> None:
+        self.copy_image_files()
+        for svg in self._images_dir.glob("*.svg"):  # the figures' labels in the book's FreeSans
+            data = svg.read_bytes()
+            if SVG_FONTS not in data:
+                raise RuntimeError(f"{svg}: no figure font declaration to replace ({SVG_FONTS.decode()})")
+            svg.write_bytes(data.replace(SVG_FONTS, PRINT_FIGURE_FONT))
+        shutil.copyfile(TEMPLATE, self.outdir / TEMPLATE.name)
+        shutil.copyfile(self.srcdir / "_static" / "cover.png", self.outdir / "cover.png")
+
+    def _index_typst(self, writer: TypstWriter) -> str:
+        def pages(term: str, links: list[str], main: str) -> str:
+            out = ""
+            for link in links:
+                anchor = writer.alias.get(link[1:], link[1:])
+                label = writer.found.get((anchor, main.lower()), anchor)  # the term's words, if found
+                writer.links.append({"kind": "internal", "target": label, "alt": f"Page about {term}"})
+                out += f"#index-page(<{label}>)"
+            return out
+
+        writer.wanted = []  # terms not found in their sections: the index's own words are not where they stand
+        out = "\n\n#heading(level: 1)[Index] <print-index>\n\n#index-columns["
+        for letter, rows in self._index():
+            out += f"\n#heading(level: 2, outlined: false, bookmarked: true)[{writer.text(letter)}]\n"
+            for row in rows:
+                out += f"\n#index-entry[{writer.text(row['term'])}{pages(row['term'], row['links'], row['term'])}]"
+                for sub, links in row["sub"]:
+                    name = f"{row['term']}, {sub}"
+                    out += f"\n#index-entry[#h(1em){writer.text(sub)}{pages(name, links, row['term'])}]"
+        return out + "]\n"
+
+    def _last_page(self, writer: TypstWriter, book: dict) -> str:
+        def link(uri: str) -> str:
+            return writer.link(string(uri), writer.text(uri), uri, "external")
+
+        out = ("\n\n#heading(level: 1)[This edition] <print-last-page>\n\n"
+               + writer.text(f"{book['title']}, edition {self.config.release}. Content reviewed {book['reviewed']}.")
+               + "\n\n")
+        if book.get("home"):
+            out += writer.text("The newest edition is always at ") + link(book["home"]) + writer.text(".")
+        else:
+            out += writer.text(f"The newest edition is published as a website, a PDF and an EPUB file by "
+                               f"{book['publisher']}.")
+        out += "\n\n"
+        if book.get("report"):
+            out += (writer.text("To report an error, go to ") + link(book["report"])
+                    + writer.text(". Say which page and sentence you mean."))
+        else:
+            see = writer.link(writer.target("sourcing-errors"), writer.text("How to report an error"),
+                              "How to report an error")
+            page = f"#see-page({writer.target('sourcing-errors')})"
+            out += writer.text("To report an error, see ") + see + page + writer.text(".")
+        return out + "\n\n" + writer.text("This book is information, not medical advice. Decisions about "
+                                           "clonazepam belong to you and your prescriber.") + "\n"
 
     def _index(self) -> list:
         """Sphinx's general index, each link reduced to its anchor on this page."""
