@@ -70,7 +70,8 @@ def test_every_locked_package_installs_on_the_oldest_python():
 
 
 def test_every_extra_a_locked_package_asks_for_is_pinned_with_its_extra():
-    """pip before 23.3 (Debian 12's venv has 23.0.1) refuses 'fonttools[woff]>=4.59.2' when the lock says 'fonttools=='."""
+    """pip before 23.3 (Debian 12's venv has 23.0.1) refuses 'fonttools[woff]>=4.59.2'
+    when the lock says 'fonttools=='."""
     locked = pins((ROOT / "requirements.lock").read_text())
     with_extras = {(canonicalize_name(p["name"]), e.strip()) for p in locked if p["extras"]
                    for e in p["extras"].split(",")}

@@ -131,7 +131,8 @@ def sentences(path: Path):
 
 
 def includes(path: Path) -> list[Path]:
-    """The files a source pulls in with ``.. include::`` (``/`` is the source folder), which readers read as part of it."""
+    """The files a source pulls in with ``.. include::`` (``/`` is the source
+    folder), which readers read as part of it."""
     found = []
     for m in re.finditer(r"^\s*\.\. include:: (\S+)", path.read_text(encoding="utf-8"), re.M):
         name = m.group(1)
