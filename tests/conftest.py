@@ -36,13 +36,50 @@ NAME = BOOK["basename"]
 
 
 
+pytest_plugins = ["sphinx.testing.fixtures"]  # app, make_app, @pytest.mark.sphinx(testroot=...)
+
+
+@pytest.fixture(scope="session")
+def rootdir() -> Path:
+    """sphinx.testing's test roots: tests/roots/test-<name>/ (one per local extension)."""
+    return Path(__file__).parent / "roots"
+
+
+# The three layers (README, "Tests"):
+#   fast   `make test-fast` = pytest -m "not slow": no build of the real book, no build script run
+#   book   reads the real build (the `book` fixture below): `make test` builds it first
+#   build  runs tools/build.py on the tiny project (`tiny`, `tiny_book`) or a fake folder
+# A test is sorted by the fixtures it really uses, not by their names: a test file may
+# define a fixture of its own called `book` (tests/test_inputs.py does), and its tests stay fast.
+BOOK_FIXTURES = {"book": "book", "tiny": "build", "tiny_book": "build"}
+
+
+def _layer_of(item) -> str | None:
+    info = getattr(item, "_fixtureinfo", None)
+    here = Path(__file__).resolve()
+    for name in getattr(item, "fixturenames", ()):
+        if name not in BOOK_FIXTURES:
+            continue
+        defs = info.name2fixturedefs.get(name) if info is not None else None
+        if not defs:  # pytest moved its fixture bookkeeping: sort by name, on the slow side
+            return BOOK_FIXTURES[name]
+        if Path(defs[-1].func.__code__.co_filename).resolve() == here:  # the one that applies
+            return BOOK_FIXTURES[name]
+    return None
+
+
 def pytest_collection_modifyitems(items):
-    """A test that reads the built book (the ``book`` fixture) is slow too: it needs a
-    full build first.  ``pytest -m "not slow"`` is then the fast layer alone: the
-    sources, the data and each extension on Sphinx's own tiny test roots."""
+    """A test that reads the built book, or runs the build script, is slow: it needs
+    a build first.  ``pytest -m "not slow"`` is then the fast layer alone: the
+    sources, the data and each extension on its own tiny test root."""
     for item in items:
-        if "book" in getattr(item, "fixturenames", ()):
+        layer = _layer_of(item)
+        if layer is None and item.get_closest_marker("build"):
+            layer = "build"
+        if layer:
             item.add_marker(pytest.mark.slow)
+            item.add_marker(getattr(pytest.mark, layer))
+
 
 @dataclass(frozen=True)
 class Book:
@@ -91,6 +128,70 @@ def copy_project(dest: Path) -> Path:
     for folder in ("source", "tools"):
         shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__"))
     return dest
+
+
+# -- the tiny project: the whole build in seconds -------------------------------------
+
+# What the build-behaviour tests (bad input, signals, another filesystem, two clean
+# builds, a changed value) build: conf.py and tools/ as they are, every extension,
+# the facts and the bibliography whole (the figures are drawn from the facts), and
+# two chapters: "Get help now" (the EPUB opens on it) and "How clonazepam works"
+# (figures, facts, notes, index entries, glossary terms), with the glossary, the
+# downloads page and the bibliography.
+TINY_CHAPTERS = ("help", "mechanism")
+TINY_DOCS = ("index", *TINY_CHAPTERS, "glossary", "downloads", "bibliography")
+_XREF = re.compile(r":(?P<role>ref|doc):`(?P<text>[^`<]*?)(?:\s*<(?P<target>[^>]+)>)?`")
+
+
+def tiny_project(dest: Path) -> Path:
+    """A copy of the project with two chapters (TINY_DOCS); a reference to a page
+    left out keeps its words as plain text.  Builds without a warning."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(ROOT / "conf.py", dest / "conf.py")
+    shutil.copytree(ROOT / "tools", dest / "tools", ignore=shutil.ignore_patterns("__pycache__"))
+    left_out = [p.name for p in SOURCE.glob("*.rst") if p.stem not in TINY_DOCS]
+    shutil.copytree(SOURCE, dest / "source", ignore=shutil.ignore_patterns("__pycache__", *left_out))
+    src = dest / "source"
+    labels = {label for doc in TINY_DOCS
+              for label in re.findall(r"^\.\. _([^:]+):", (src / f"{doc}.rst").read_text(), re.M)}
+
+    def keep_or_unlink(m: re.Match) -> str:
+        target = (m["target"] or m["text"]).strip()
+        if (m["role"] == "ref" and target in labels) or (m["role"] == "doc" and target.lstrip("/") in TINY_DOCS):
+            return m[0]
+        return m["text"].strip() if m["target"] else target
+
+    for doc in TINY_DOCS:
+        path = src / f"{doc}.rst"
+        text = _XREF.sub(keep_or_unlink, path.read_text())
+        if doc == "index":
+            text, n = re.subn(r"(:maxdepth: 1\n\n)(?:   \S+\n)+",
+                              lambda m: m[1] + "".join(f"   {d}\n" for d in TINY_DOCS[1:]), text)
+            assert n == 1, "source/index.rst: its toctree moved; tiny_project() cannot trim it"
+        path.write_text(text)
+    conf = dest / "conf.py"
+    text, n = re.subn(r"book_chapters_without_key_points = \[[^\]]*\]",
+                      'book_chapters_without_key_points = ["help"]', conf.read_text())
+    assert n == 1, "conf.py: book_chapters_without_key_points moved; tiny_project() cannot trim it"
+    conf.write_text(text)
+    return dest
+
+
+@pytest.fixture
+def tiny(tmp_path) -> Path:
+    """A fresh tiny project (tiny_project) to break or change."""
+    return tiny_project(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def tiny_book(tmp_path_factory) -> Book:
+    """The tiny project built once by the real build script (SOURCE_DATE_EPOCH set):
+    a complete published folder, the "last good book" of the build-behaviour tests."""
+    tmp = tmp_path_factory.mktemp("tiny-book")
+    project = tiny_project(tmp / "project")
+    proc = build(project, tmp / "build", tmp / "work", dict(os.environ, SOURCE_DATE_EPOCH="1764000000"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return Book(tmp / "build")
 
 
 # -- reading the sources --------------------------------------------------------
