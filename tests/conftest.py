@@ -121,6 +121,31 @@ def book() -> Book:
     return Book(folder)
 
 
+@dataclass(frozen=True)
+class CheckerReport:
+    """What a checker said about one output: its exit status, its report, the files it read."""
+    returncode: int
+    text: str
+    files: tuple = ()
+
+
+@pytest.fixture(scope="session")
+def epubcheck_report(book) -> CheckerReport:
+    """EPUBCheck's verdict on the published EPUB, from the build that made it.
+
+    tools/build.py runs EPUBCheck (--failonwarnings) on the EPUB before it publishes
+    anything, and keeps its report beside the EPUB it checked, in the work folder
+    (BOOK_WORK, default _build/book: where `make book` and `make test` build).  The
+    report counts only if that EPUB is byte for byte the published one."""
+    work = Path(os.environ.get("BOOK_WORK", ROOT / "_build" / "book"))
+    checked, log = work / "epub" / f"{NAME}.epub", work / "epub" / f"{NAME}.epubcheck.txt"
+    assert log.is_file(), (f"no EPUBCheck report at {log}: the build that published {book.folder}/ left none "
+                           "(set BOOK_WORK to its work folder)")
+    assert checked.is_file() and checked.read_bytes() == book.epub.read_bytes(), \
+        f"{checked} is not the published {book.epub}: its EPUBCheck report is about another EPUB"
+    return CheckerReport(0, log.read_text(errors="replace"), (checked,))
+
+
 def copy_project(dest: Path) -> Path:
     """A copy of the project (conf.py, source/, tools/) to break or change."""
     dest.mkdir(parents=True, exist_ok=True)
