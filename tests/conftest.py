@@ -364,3 +364,28 @@ def chromium():
         browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def page_names(book):
+    """Every page of the built site (file names), the pages a walk opens."""
+    names = sorted(p.name for p in book.html.glob("*.html"))
+    assert "index.html" in names and "mechanism.html" in names, names
+    return names
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def walks(chromium, site, page_names, book):
+    """The three walks through the site (tests/browser_walks.py: desktop light, desktop
+    dark, phone), under the pages' own policy: {walk: {page file name: Visit}}.
+    Screenshots for a human land in build/screenshots/html-<page>-<width>-<scheme>.png."""
+    from browser_walks import WALKS, walk
+
+    assert AXE.is_file(), f"{AXE} is missing: `make test` installs it (npm ci)"
+    axe = AXE.read_text()
+    folder = book.folder / "screenshots"
+    folder.mkdir(exist_ok=True)
+    return {name: walk(chromium, site, name, page_names, axe, folder, new_context) for name in WALKS}

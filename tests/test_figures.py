@@ -19,6 +19,7 @@ import pymupdf
 import pytest
 from PIL import Image, ImageStat
 
+import browser_walks
 from conftest import NAME, need_tool
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -115,14 +116,12 @@ def visible_figures(page) -> list[tuple[str, float]]:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_every_figure_label_is_at_least_12_px_on_a_phone(chromium, book, scheme):
+def test_every_figure_label_is_at_least_12_px_on_a_phone(walks, book, scheme):
+    """At 360 px, in the desktop walk of that scheme (browser_walks: the window narrowed)."""
+    assert browser_walks.FIGURE_PHONE["width"] == PHONE
     seen = 0
     for doc in FIGURE_PAGES:
-        page = chromium.new_page(viewport={"width": PHONE, "height": 800}, color_scheme=scheme)
-        page.goto((book.html / f"{doc}.html").as_uri())
-        figures = page.evaluate("() => document.querySelectorAll('figure').length")
-        shown = visible_figures(page)
-        page.close()
+        figures, shown = walks[f"desktop-{scheme}"][f"{doc}.html"].probes["figures_shown"]
         assert len(shown) == figures > 0, f"{doc}: {len(shown)} pictures shown for {figures} figures"
         for src, width in shown:
             size, text = smallest((book.html / src).read_bytes(), width)
