@@ -389,3 +389,27 @@ def walks(chromium, site, page_names, book):
     folder = book.folder / "screenshots"
     folder.mkdir(exist_ok=True)
     return {name: walk(chromium, site, name, page_names, axe, folder, new_context) for name in WALKS}
+
+
+# -- MuPDF: the EPUB laid out on a 6-inch e-reader, once per text size ----------------------
+
+# A 6-inch Kobo Clara or Kindle Paperwhite screen is about 3.57 x 4.82 in: MuPDF
+# sizes are points, so 257 x 347.  12 pt is a common reading size, 16 pt a large one.
+SIX_INCH = ["-W", "257", "-H", "347"]
+TEXT_SIZES = (12, 16)
+MUPDF_FORMATS = ("stext", "trace", "txt")
+
+
+@pytest.fixture(scope="session")
+def mupdf_epub(book) -> dict[int, dict[str, bytes]]:
+    """The system's mutool laying the published EPUB out on a 6-inch page, once per text
+    size and output (structured text, drawing trace, plain text): {size: {format: bytes}}."""
+    mutool = need_tool("mutool")
+    out: dict[int, dict[str, bytes]] = {}
+    for size in TEXT_SIZES:
+        for fmt in MUPDF_FORMATS:
+            proc = subprocess.run([mutool, "draw", *SIX_INCH, "-S", str(size), "-F", fmt, "-o", "-", str(book.epub)],
+                                  capture_output=True, timeout=300)
+            assert proc.returncode == 0, f"mutool draw -S {size} -F {fmt}: {proc.stderr.decode(errors='replace')}"
+            out.setdefault(size, {})[fmt] = proc.stdout
+    return out
