@@ -35,6 +35,7 @@ help:
 	@echo "  make serve      live preview at http://127.0.0.1:$(PORT)/ (sphinx-autobuild)"
 	@echo "  make readability  reading-grade report per chapter"
 	@echo "  make bench      run the build benchmark (benchmarks/results.json)"
+	@echo "  make bench-tests  time make test, pytest on a built tree and make test-fast (results.json)"
 	@echo "  make venv       create .venv with the pinned Python tools"
 	@echo "  make sysdeps    check or install the system packages"
 	@echo "  make lock       regenerate requirements.lock from pyproject.toml"
@@ -125,9 +126,13 @@ check: venv
 readability: venv
 	$(VENVPY) tools/readability.py
 
-.PHONY: bench
+.PHONY: bench bench-tests
 bench: venv sysdeps-test
 	$(VENVPY) benchmarks/bench.py
+# The test rows alone (make test from a fresh copy, pytest on that built tree, make test-fast),
+# written into benchmarks/results.json beside the build figures.
+bench-tests: venv sysdeps-test node_modules/.installed
+	$(VENVPY) benchmarks/bench.py --tests-only --repeat 1
 
 .PHONY: clean
 clean:
