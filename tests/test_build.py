@@ -19,7 +19,7 @@ import zipfile
 import pytest
 from pypdf import PdfReader
 
-from conftest import NAME, ROOT, build, tiny_project
+from conftest import NAME, ROOT, TINY_DOCS, build, tiny_project
 
 CHAPTER = "mechanism.rst"
 FACTS = "source/_data/facts.toml"
@@ -170,6 +170,9 @@ def test_two_clean_builds_give_the_same_book(tmp_path):
     assert pdf_fingerprint(a / f"{NAME}.pdf") == pdf_fingerprint(b / f"{NAME}.pdf")
     with zipfile.ZipFile(a / f"{NAME}.epub") as zf:
         stamps = {info.date_time for info in zf.infolist()}
+        # the same book, not two empty ones: the tiny project's chapters, figures and all
+        assert {f"{doc}.xhtml" for doc in TINY_DOCS} <= set(zf.namelist())
+        assert {"_images/mechanism.png", "_images/concentration.png"} <= set(zf.namelist())
     assert stamps == {time.gmtime(1764000000)[:6]}, "every EPUB entry dated SOURCE_DATE_EPOCH in UTC"
 
 
