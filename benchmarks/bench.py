@@ -479,7 +479,8 @@ def main(argv=None) -> int:
              "Each timed build runs in a fresh copy of conf.py, source/ and tools/ (no source/_generated).",
              "Targets are informational; other processes on the machine add noise (see min/max)."]
     if not args.with_make_test:
-        notes.append("make_test is null: not measured (run with --with-make-test).")
+        notes.append("make_test is null: not measured (run with --with-make-test; make_test_built and "
+                     "make_test_fast too; or bench.py --tests-only).")
     results = {
         "schema": 1, "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "repeat": args.repeat, "bench_seconds": round(time.monotonic() - started, 1),

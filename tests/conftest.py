@@ -413,3 +413,39 @@ def mupdf_epub(book) -> dict[int, dict[str, bytes]]:
             assert proc.returncode == 0, f"mutool draw -S {size} -F {fmt}: {proc.stderr.decode(errors='replace')}"
             out.setdefault(size, {})[fmt] = proc.stdout
     return out
+
+
+# -- Ace by DAISY and Calibre: once each for the session ------------------------------------
+
+ACE = ROOT / "node_modules" / ".bin" / "ace-puppeteer"
+
+
+@pytest.fixture(scope="session")
+def ace_report(book) -> CheckerReport:
+    """Ace by DAISY on the published EPUB, once: its exit status and report.json
+    (the HTML report for a human in build/ace/report.html)."""
+    need_tool("node")
+    assert ACE.exists(), f"{ACE} is missing: `make test` installs it (npm ci)"
+    out = book.folder / "ace"
+    env = dict(os.environ, PUPPETEER_EXECUTABLE_PATH=need_tool("chromium"), PUPPETEER_SKIP_DOWNLOAD="1")
+    proc = subprocess.run([str(ACE), "--force", "--silent", "--outdir", str(out), str(book.epub)],
+                          capture_output=True, text=True, env=env, timeout=300)
+    if proc.returncode != 0:
+        return CheckerReport(proc.returncode, proc.stdout + proc.stderr)
+    return CheckerReport(0, (out / "report.json").read_text(), (out / "report.json",))
+
+
+@pytest.fixture(scope="session")
+def calibre_kindle(book, tmp_path_factory) -> CheckerReport:
+    """Calibre's ebook-convert, once: the EPUB to Kindle AZW3, and that AZW3 to text.
+    files: (the AZW3, the text); text: the text (or, on a failure, Calibre's output)."""
+    convert = need_tool("ebook-convert")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    tmp = tmp_path_factory.mktemp("calibre")
+    azw3, txt = tmp / "book.azw3", tmp / "book.txt"
+    for src, dst in ((book.epub, azw3), (azw3, txt)):
+        proc = subprocess.run([convert, str(src), str(dst)], capture_output=True, text=True, env=env, timeout=300)
+        if proc.returncode != 0:
+            return CheckerReport(proc.returncode,
+                                 f"ebook-convert {src.name} {dst.name}:\n{proc.stdout[-3000:]}{proc.stderr}")
+    return CheckerReport(0, txt.read_text(), (azw3, txt))

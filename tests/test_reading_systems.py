@@ -10,7 +10,6 @@ drawn by Poppler.  Pictures for a human land in build/screenshots/.
 from __future__ import annotations
 
 import json
-import os
 import posixpath
 import re
 import subprocess
@@ -23,13 +22,12 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, IndirectObject
 
-from conftest import BOOK, ROOT, SIX_INCH, TEXT_SIZES, doc_title, need_tool, normalise, rst_headings, toctree_docs
+from conftest import BOOK, SIX_INCH, TEXT_SIZES, doc_title, need_tool, normalise, rst_headings, toctree_docs
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 OPF = "{http://www.idpf.org/2007/opf}"
 NCX = "{http://www.daisy.org/z3986/2005/ncx/}"
-ACE = ROOT / "node_modules" / ".bin" / "ace-puppeteer"
 
 
 @pytest.fixture(scope="module")
@@ -76,15 +74,10 @@ def text_of(element) -> str:
 
 # -- Ace by DAISY ------------------------------------------------------------------
 
-def test_ace_by_daisy_reports_no_violations(book):
-    need_tool("node")
-    assert ACE.exists(), f"{ACE} is missing: `make test` installs it (npm ci)"
-    out = book.folder / "ace"
-    env = dict(os.environ, PUPPETEER_EXECUTABLE_PATH=need_tool("chromium"), PUPPETEER_SKIP_DOWNLOAD="1")
-    proc = subprocess.run([str(ACE), "--force", "--silent", "--outdir", str(out), str(book.epub)],
-                          capture_output=True, text=True, env=env, timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    report = json.loads((out / "report.json").read_text())
+def test_ace_by_daisy_reports_no_violations(ace_report):
+    """Ace's run is the session's (conftest.ace_report): its report, read here."""
+    assert ace_report.returncode == 0, ace_report.text
+    report = json.loads(ace_report.text)
     violations = [
         f"{doc['earl:testSubject']['url']}: {a['earl:test']['dct:title']} ({a['earl:test']['earl:impact']}): "
         f"{a['earl:result']['dct:description']}"
@@ -101,16 +94,12 @@ def test_ace_by_daisy_reports_no_violations(book):
 
 # -- Calibre -------------------------------------------------------------------------
 
-def test_calibre_converts_to_kindle_keeping_every_chapter(book, tmp_path):
-    convert = need_tool("ebook-convert")
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    azw3, txt = tmp_path / "book.azw3", tmp_path / "book.txt"
-    for src, dst in ((book.epub, azw3), (azw3, txt)):
-        proc = subprocess.run([convert, str(src), str(dst)], capture_output=True, text=True, env=env,
-                              timeout=300)
-        assert proc.returncode == 0, f"ebook-convert {src.name} {dst.name}:\n{proc.stdout[-3000:]}{proc.stderr}"
+def test_calibre_converts_to_kindle_keeping_every_chapter(calibre_kindle):
+    """Calibre's two conversions are the session's (conftest.calibre_kindle): EPUB -> AZW3 -> text."""
+    assert calibre_kindle.returncode == 0, calibre_kindle.text
+    azw3, _ = calibre_kindle.files
     assert azw3.read_bytes()[60:68] == b"BOOKMOBI", "not a Kindle (MOBI/KF8) file"
-    text = straight(normalise(txt.read_text()))
+    text = straight(normalise(calibre_kindle.text))
     # every chapter and section heading, in reading order: a chapter dropped on
     # the way loses its sections (the contents list names only chapters)
     at = 0
