@@ -1,8 +1,12 @@
-"""Shared fixtures: the real outputs of one real build, and helpers to read them.
+"""Shared fixtures: the real outputs of one real build, the checkers run once on
+them, the tiny project, and helpers to read them.
 
 `make test` builds the book into build/ and then runs pytest; if build/ is
-missing (pytest run on its own), the session builds it once.  Tests that need
-a broken or changed book build a copy of the project in a temporary folder.
+missing (pytest run on its own), the session builds it once.  Each checker
+runs once per output, as a session fixture returning its report: EPUBCheck's
+(the build's own run), Ace, Calibre, MuPDF per text size, three Chromium walks.
+Tests that need a broken or changed book build the tiny project (tiny_project:
+every extension, two chapters) in a temporary folder, in seconds.
 """
 
 from __future__ import annotations
