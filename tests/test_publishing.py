@@ -78,10 +78,14 @@ def next_book(previous, tmp_path) -> Path:
 # there wait out the whole sleep.  The publisher below pauses the same way at the same
 # points, but ends the pause as soon as the test writes flag + ".go" (after its signal).
 PUBLISHER = textwrap.dedent("""
-    import os, shutil, sys, time
+    import os, shutil, signal, sys, time
     from pathlib import Path
     sys.path.insert(0, {tools!r})
     import build
+
+    # As when started from a terminal: a pytest run in the background (`make test &`)
+    # starts its children with SIGINT ignored, and Python then installs no handler.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def pause(point):
         want, _, flag = os.environ.get("BOOK_TEST_PAUSE", "").partition(":")
