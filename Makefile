@@ -2,6 +2,7 @@
 #
 #   make book   build the HTML site, the EPUB and the three PDFs into build/
 #   make test   build the book and check it the way its readers use it
+#   make test-fast  the fast layer alone (no build of the book; under 30 s)
 #   make check  lint the reST (sphinx-lint) and the Python (ruff)
 #
 # SPHINXOPTS reaches every Sphinx run, as in Sphinx's own Makefile:
@@ -26,6 +27,7 @@ help:
 	@echo "Targets:"
 	@echo "  make book       build HTML, EPUB and the PDFs, check them, publish into build/"
 	@echo "  make test       make book, then run the tests on the outputs (pytest)"
+	@echo "  make test-fast  the fast tests alone: sources, data, each extension on a tiny root (no book build)"
 	@echo "  make check      lint the reST (sphinx-lint) and the Python (ruff)"
 	@echo "  make html       HTML only, for authors, into _build/html/ (incremental)"
 	@echo "  make epub       EPUB only, checked with EPUBCheck, into _build/epub/"
@@ -33,6 +35,7 @@ help:
 	@echo "  make serve      live preview at http://127.0.0.1:$(PORT)/ (sphinx-autobuild)"
 	@echo "  make readability  reading-grade report per chapter"
 	@echo "  make bench      run the build benchmark (benchmarks/results.json)"
+	@echo "  make bench-tests  time make test, pytest on a built tree and make test-fast (results.json)"
 	@echo "  make venv       create .venv with the pinned Python tools"
 	@echo "  make sysdeps    check or install the system packages"
 	@echo "  make lock       regenerate requirements.lock from pyproject.toml"
@@ -98,14 +101,20 @@ node_modules/.installed: package.json package-lock.json | sysdeps-test
 	PUPPETEER_SKIP_DOWNLOAD=1 ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
-.PHONY: test
+.PHONY: test test-fast
 # pytest exits 5 when it collected no tests: said here, where its exit code is seen
 # (make itself then exits 2, whatever pytest's code was).
-test: venv sysdeps-test node_modules/.installed
-	$(BUILD) book $(SPHINXFLAGS)
-	@$(VENVPY) -m pytest $(PYTEST_ARGS); status=$$?; \
+# The three layers (README, "Tests"): `make test-fast` runs the first alone; `make test`
+# builds the book once, then runs all three, the 25 slowest tests listed at the end.
+PYTEST_RUN = status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests: that is a failure" >&2; fi; \
 	  exit $$status
+test: venv sysdeps-test node_modules/.installed
+	$(BUILD) book $(SPHINXFLAGS)
+	@$(VENVPY) -m pytest --durations=25 $(PYTEST_ARGS); $(PYTEST_RUN)
+
+test-fast: venv
+	@$(VENVPY) -m pytest -m "not slow" $(PYTEST_ARGS); $(PYTEST_RUN)
 
 # The linters, at the versions of requirements.lock; their settings are in pyproject.toml.
 .PHONY: check
@@ -117,9 +126,13 @@ check: venv
 readability: venv
 	$(VENVPY) tools/readability.py
 
-.PHONY: bench
+.PHONY: bench bench-tests
 bench: venv sysdeps-test
 	$(VENVPY) benchmarks/bench.py
+# The test rows alone (make test from a fresh copy, pytest on that built tree, make test-fast),
+# written into benchmarks/results.json beside the build figures.
+bench-tests: venv sysdeps-test node_modules/.installed
+	$(VENVPY) benchmarks/bench.py --tests-only --repeat 1
 
 .PHONY: clean
 clean:

@@ -1,6 +1,7 @@
 """Benchmark the book's build (issue 6): `make bench`.
 
     python benchmarks/bench.py [--repeat N] [--with-make-test] [--page mechanism.html]
+    python benchmarks/bench.py --tests-only [--repeat N]   # the three test rows alone
 
 Builds copies of the project in benchmarks/_work/ (never the repo's build/ or
 _build/) and measures: a clean build of each format alone and of the whole
@@ -8,7 +9,10 @@ book (tools/build.py book), the same three formats built by a "stock" Sphinx
 baseline (stock_conf.py), the ratio "whole book / slowest format alone", HTML
 rebuilds after editing one chapter and after no change, the EPUB and PDF
 sizes, and the bytes Chromium transfers to open one chapter page with an
-empty cache.  Every timing is repeated (--repeat, default 3); the table shows
+empty cache.  With --with-make-test (or --tests-only: those rows alone, the
+other figures of results.json kept), the test suite: `make test` from a fresh
+copy (the build included), pytest on that built tree (what `make test` runs
+after its build), and `make test-fast`.  Every timing is repeated (--repeat, default 3); the table shows
 median, min and max.  The same figures go to benchmarks/results.json, which
 benchmarks/README.md explains.
 
@@ -91,8 +95,11 @@ ROWS = {
     "page_kb": ("chapter page, empty cache, plain server", "KB", 150.0),
     "page_kb_gzip": ("chapter page, empty cache, gzip server", "KB", None),
     "page_foreign": ("requests to hosts other than 127.0.0.1", "req", 0),
-    "make_test": ("make test (full; system packages present)", "s", 180.0),
+    "make_test": ("make test from a fresh copy (build included)", "s", 300.0),
+    "make_test_built": ("make test from a built tree (pytest, 3 layers)", "s", 240.0),
+    "make_test_fast": ("make test-fast (the fast layer)", "s", 30.0),
 }
+TEST_ROWS = ("make_test", "make_test_built", "make_test_fast")
 
 
 class BuildFailed(Exception):
@@ -247,7 +254,19 @@ def one_repeat(b: Bench, pristine: Path, i: int, with_make_test: bool) -> None:
         b.runs["pdf_three_ratio"].append(singles["pdf"] / xelatex)
         b.runs["pdf_three_html"].append(singles["pdf"] / stock["html"])
     if with_make_test:
-        b.measure("make_test", make_test, b, i)
+        test_rows(b, i)
+
+
+def test_rows(b: Bench, i: int) -> None:
+    """make test in a fresh copy; then, the book built there, pytest alone and make test-fast."""
+    if b.measure("make_test", make_test, b, i) is None:
+        return
+    dest = b.work / "make-test"
+    b.measure("make_test_built", b.run, [ROOT / ".venv" / "bin" / "python", "-m", "pytest", "--durations=25",
+                                         "-p", "no:cacheprovider", "--rootdir", dest, dest / "tests"],
+              f"make-test-built-{i}")
+    b.measure("make_test_fast", b.run, ["make", "-C", dest, "test-fast", f"VENVDIR={ROOT / '.venv'}",
+                                        "PYTEST_ARGS=-p no:cacheprovider"], f"make-test-fast-{i}")
 
 
 def incremental(b: Bench, pristine: Path, chapter: str, repeat: int) -> None:
@@ -277,6 +296,10 @@ def make_test(b: Bench, i: int) -> float:
         "__pycache__", "_generated"))
     if (ROOT / "node_modules").is_dir():  # a copy, not a link: `npm ci` there must not touch the repo's
         shutil.copytree(ROOT / "node_modules", dest / "node_modules", symlinks=True)
+    # A git history of its own, as a fresh clone has (the build and a test date the book by its last commit).
+    git = ["git", "-C", str(dest), "-c", "user.name=bench", "-c", "user.email=bench@localhost"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "bench copy"]):
+        subprocess.run(git + args, check=True, capture_output=True)
     return b.run(["make", "-C", dest, "test", f"VENVDIR={ROOT / '.venv'}"], f"make-test-{i}")
 
 
@@ -419,6 +442,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="times each timing is repeated (default 3)")
     parser.add_argument("--with-make-test", action="store_true", help="also time `make test` (minutes)")
+    parser.add_argument("--tests-only", action="store_true",
+                        help="time only make test, pytest on a built tree and make test-fast (keeps the rest "
+                             "of results.json)")
     parser.add_argument("--page", default="mechanism.html", help="the chapter page to weigh")
     parser.add_argument("--work", type=Path, default=HERE / "_work", help="scratch folder (wiped)")
     parser.add_argument("--output", type=Path, default=HERE / "results.json")
@@ -434,6 +460,8 @@ def main(argv=None) -> int:
     pristine = snapshot(args.work / "pristine")
     started = time.monotonic()
 
+    if args.tests_only:
+        return tests_only(b, args, machine, tools, started)
     for i in range(args.repeat):
         print(f"repeat {i + 1}/{args.repeat}: clean builds", flush=True)
         one_repeat(b, pristine, i, args.with_make_test)
@@ -462,7 +490,8 @@ def main(argv=None) -> int:
              "Each timed build runs in a fresh copy of conf.py, source/ and tools/ (no source/_generated).",
              "Targets are informational; other processes on the machine add noise (see min/max)."]
     if not args.with_make_test:
-        notes.append("make_test is null: not measured (run with --with-make-test).")
+        notes.append("make_test is null: not measured (run with --with-make-test; make_test_built and "
+                     "make_test_fast too; or bench.py --tests-only).")
     results = {
         "schema": 1, "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "repeat": args.repeat, "bench_seconds": round(time.monotonic() - started, 1),
@@ -483,6 +512,33 @@ def main(argv=None) -> int:
           f" ({machine['cpu_count']} CPUs); results in {args.output}")
     for err in b.errors:
         print(f"BUILD FAILED: {err}", file=sys.stderr)
+    return 1 if b.errors else 0
+
+
+def tests_only(b: Bench, args, machine: dict, tools: dict, started: float) -> int:
+    """The test rows alone, written into results.json beside the build figures already there."""
+    for i in range(args.repeat):
+        print(f"repeat {i + 1}/{args.repeat}: make test, pytest on the built tree, make test-fast", flush=True)
+        test_rows(b, i)
+    figures = {k: v for k, v in summarise(b.runs, b.cpu).items() if k in TEST_ROWS}
+    machine["loadavg_at_end"] = list(os.getloadavg())
+    results = json.loads(args.output.read_text()) if args.output.exists() else {"schema": 1, "figures": {}}
+    results["figures"].update(figures)
+    results["tests"] = {
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "repeat": args.repeat,
+        "bench_seconds": round(time.monotonic() - started, 1), "machine": machine, "tools": tools,
+        "errors": b.errors,
+        "note": "make_test, make_test_built and make_test_fast measured by `bench.py --tests-only` "
+                "(this date); the other figures by the full bench (the top-level date).",
+    }
+    results["notes"] = [n for n in results.get("notes", []) if not n.startswith("make_test is null")]
+    args.output.write_text(json.dumps(results, indent=2) + "\n")
+    print()
+    print(table(figures))
+    print(f"\nload average at start {machine['loadavg_at_start'][0]:.2f}, at end {machine['loadavg_at_end'][0]:.2f}"
+          f" ({machine['cpu_count']} CPUs); results in {args.output}")
+    for err in b.errors:
+        print(f"FAILED: {err}", file=sys.stderr)
     return 1 if b.errors else 0
 
 

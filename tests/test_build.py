@@ -1,5 +1,10 @@
 """The build: bad input fails loudly with file and line, nothing good is lost,
-and the same source gives the same book."""
+and the same source gives the same book.
+
+The builds here run the real build script (all three formats, EPUBCheck, the
+gate, publishing) on the tiny project (conftest.tiny_project: every extension,
+two chapters, the whole facts file), so each takes seconds, not the minutes of
+the whole book; they are the "build" layer of `make test`."""
 
 from __future__ import annotations
 
@@ -14,9 +19,7 @@ import zipfile
 import pytest
 from pypdf import PdfReader
 
-from conftest import NAME, ROOT, build, copy_project
-
-pytestmark = pytest.mark.slow
+from conftest import NAME, ROOT, TINY_DOCS, build, tiny_project
 
 CHAPTER = "mechanism.rst"
 FACTS = "source/_data/facts.toml"
@@ -48,8 +51,8 @@ def published_book(tmp_path):
 
 
 @pytest.mark.parametrize("case", sorted(BAD_INPUT))
-def test_bad_input_fails_the_build_naming_file_and_line(tmp_path, case):
-    project = copy_project(tmp_path / "project")
+def test_bad_input_fails_the_build_naming_file_and_line(tiny, tmp_path, case):
+    project = tiny
     chapter = project / "source" / CHAPTER
     lines = chapter.read_text().splitlines()
     new, offset, message = BAD_INPUT[case]
@@ -72,7 +75,7 @@ def invalid_value_build(tmp_path_factory):
 
     The message, the published folder and its digest before the build."""
     tmp = tmp_path_factory.mktemp("invalid-value")
-    project = copy_project(tmp / "project")
+    project = tiny_project(tmp / "project")
     facts = project / FACTS
     text = facts.read_text()
     head, block = text.split("[panic-max-dose]\n", 1)
@@ -84,6 +87,7 @@ def invalid_value_build(tmp_path_factory):
     return proc, message, published, before
 
 
+@pytest.mark.build
 def test_an_invalid_clinical_value_fails_the_build_naming_file_line_and_fact(invalid_value_build):
     proc, message, published, before = invalid_value_build
     output = proc.stdout + proc.stderr
@@ -93,6 +97,7 @@ def test_an_invalid_clinical_value_fails_the_build_naming_file_line_and_fact(inv
     assert tree_digest(published) == before
 
 
+@pytest.mark.build
 def test_an_invalid_clinical_value_is_reported_once_without_a_traceback(invalid_value_build):
     proc, message, _, _ = invalid_value_build
     output = proc.stdout + proc.stderr
@@ -100,10 +105,11 @@ def test_an_invalid_clinical_value_is_reported_once_without_a_traceback(invalid_
     assert "Traceback" not in output, output
 
 
-def test_a_chapter_with_only_a_title_fails_the_build(tmp_path):
-    project = copy_project(tmp_path / "project")
+def test_a_chapter_with_only_a_title_fails_the_build(tiny, tmp_path):
+    project = tiny
     index = project / "source" / "index.rst"
-    index.write_text(index.read_text().replace("   cautions\n", "   cautions\n   new-chapter\n"))
+    assert "   mechanism\n" in index.read_text()
+    index.write_text(index.read_text().replace("   mechanism\n", "   mechanism\n   new-chapter\n"))
     (project / "source" / "new-chapter.rst").write_text("A new chapter\n=============\n")
     published, before = published_book(tmp_path)
 
@@ -126,8 +132,8 @@ def tree_digest(folder):
     return digest
 
 
-def test_failed_build_leaves_the_published_book_untouched(tmp_path):
-    project = copy_project(tmp_path / "project")
+def test_failed_build_leaves_the_published_book_untouched(tiny, tmp_path):
+    project = tiny
     published = tmp_path / "published"
     published.mkdir()
     (published / "sentinel.txt").write_text("the last good book")
@@ -147,12 +153,13 @@ def pdf_fingerprint(path):
     return text, dict(reader.metadata)
 
 
-def test_two_clean_builds_give_the_same_book(tmp_path, book):
+@pytest.mark.build
+def test_two_clean_builds_give_the_same_book(tmp_path):
     """With SOURCE_DATE_EPOCH set: byte-identical EPUB and HTML, same PDF text and metadata."""
     outputs = []
     for n, zone in ((1, "UTC"), (2, "Asia/Tokyo")):  # zip stores local times: a zone must not show
         env = dict(os.environ, SOURCE_DATE_EPOCH="1764000000", TZ=zone)
-        project = copy_project(tmp_path / f"project{n}")  # different paths on purpose
+        project = tiny_project(tmp_path / f"project{n}")  # different paths on purpose
         proc = build(project, tmp_path / f"published{n}", tmp_path / f"work{n}", env=env)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         outputs.append(tmp_path / f"published{n}")
@@ -163,6 +170,9 @@ def test_two_clean_builds_give_the_same_book(tmp_path, book):
     assert pdf_fingerprint(a / f"{NAME}.pdf") == pdf_fingerprint(b / f"{NAME}.pdf")
     with zipfile.ZipFile(a / f"{NAME}.epub") as zf:
         stamps = {info.date_time for info in zf.infolist()}
+        # the same book, not two empty ones: the tiny project's chapters, figures and all
+        assert {f"{doc}.xhtml" for doc in TINY_DOCS} <= set(zf.namelist())
+        assert {"_images/mechanism.png", "_images/concentration.png"} <= set(zf.namelist())
     assert stamps == {time.gmtime(1764000000)[:6]}, "every EPUB entry dated SOURCE_DATE_EPOCH in UTC"
 
 

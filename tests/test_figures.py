@@ -10,7 +10,6 @@ their size is read from the page.
 from __future__ import annotations
 
 import re
-import subprocess
 import zipfile
 from io import BytesIO
 from xml.etree import ElementTree as ET
@@ -19,7 +18,8 @@ import pymupdf
 import pytest
 from PIL import Image, ImageStat
 
-from conftest import NAME, need_tool
+import browser_walks
+from conftest import NAME, SIX_INCH
 
 SVG = "{http://www.w3.org/2000/svg}"
 FIGURES = ("mechanism", "concentration", "panic-stopping")  # in reading order
@@ -85,14 +85,12 @@ def test_the_epub_shows_each_figure_once_with_its_alternative_text(package):
     assert not [n for n in package if "-dark." in n], "the dark-mode figures belong to the HTML only"
 
 
-def test_every_figure_label_is_readable_on_a_6_inch_screen(book, package):
+def test_every_figure_label_is_readable_on_a_6_inch_screen(book, package, mupdf_epub):
     """At least 7 pt where MuPDF shows each figure on a true 6-inch screen
-    (257 x 347 pt) at a 12 pt reading size."""
-    trace = subprocess.run([need_tool("mutool"), "draw", "-W", "257", "-H", "347", "-S", "12", "-F", "trace",
-                            "-o", "-", str(book.epub)], capture_output=True, timeout=300)
-    assert trace.returncode == 0, trace.stderr.decode(errors="replace")
+    (257 x 347 pt) at a 12 pt reading size (the session's mutool run, conftest.mupdf_epub)."""
+    assert SIX_INCH == ["-W", "257", "-H", "347"]
     shown = {}  # pixel size of a picture -> widths it is shown at, in points
-    for image in ET.fromstring(trace.stdout).iter("fill_image"):
+    for image in ET.fromstring(mupdf_epub[12]["trace"]).iter("fill_image"):
         width = float(image.get("transform").split()[0])
         shown.setdefault((int(image.get("width")), int(image.get("height"))), []).append(width)
     for name in FIGURES:
@@ -115,14 +113,12 @@ def visible_figures(page) -> list[tuple[str, float]]:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_every_figure_label_is_at_least_12_px_on_a_phone(chromium, book, scheme):
+def test_every_figure_label_is_at_least_12_px_on_a_phone(walks, book, scheme):
+    """At 360 px, in the desktop walk of that scheme (browser_walks: the window narrowed)."""
+    assert browser_walks.FIGURE_PHONE["width"] == PHONE
     seen = 0
     for doc in FIGURE_PAGES:
-        page = chromium.new_page(viewport={"width": PHONE, "height": 800}, color_scheme=scheme)
-        page.goto((book.html / f"{doc}.html").as_uri())
-        figures = page.evaluate("() => document.querySelectorAll('figure').length")
-        shown = visible_figures(page)
-        page.close()
+        figures, shown = walks[f"desktop-{scheme}"][f"{doc}.html"].probes["figures_shown"]
         assert len(shown) == figures > 0, f"{doc}: {len(shown)} pictures shown for {figures} figures"
         for src, width in shown:
             size, text = smallest((book.html / src).read_bytes(), width)

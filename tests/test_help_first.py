@@ -9,7 +9,8 @@ import zipfile
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import SOURCE, new_context
+import browser_walks
+from conftest import SOURCE
 
 HELP_TITLE = "Get help now"
 # US phone numbers as the book writes them: 911, 988 and 1-800-... numbers.
@@ -102,14 +103,10 @@ def test_the_uncallable_check_finds_a_bare_number():
 
 
 @pytest.mark.parametrize("page", ["index.html", "help.html", "cautions.html"])
-def test_no_phone_number_breaks_across_lines_on_a_small_phone(chromium, site, page):  # noqa: F811
-    context = new_context(chromium, site, viewport={"width": 320, "height": 640})
-    tab = context.new_page()
-    tab.goto(site + page, wait_until="load")
-    lines = tab.evaluate("""() => [...document.querySelectorAll('a[href^="tel:"]')]
-        .filter(a => a.offsetParent !== null)
-        .map(a => [a.textContent, a.getClientRects().length])""")
-    context.close()
+def test_no_phone_number_breaks_across_lines_on_a_small_phone(walks, page):
+    """At 320 px, in the phone walk (browser_walks: the window narrowed to 320 px)."""
+    assert browser_walks.PROBES["help_tel_rects"].viewport["width"] == 320
+    lines = walks["phone"][page].probes["help_tel_rects"]
     assert lines, f"{page}: no visible tel: link"
     broken = [text for text, rects in lines if rects != 1]
     assert not broken, f"{page}: phone numbers broken across lines at 320 px: {broken}"

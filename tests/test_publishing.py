@@ -6,8 +6,11 @@ and every message says truthfully what is published.
 
 The fast tests drive the build's own publishing code (Published, recover,
 publish) in a child process that a test hook (BOOK_TEST_PAUSE) holds at the
-critical point, so the test can signal it there.  The previous book is a copy
-of the real built book; "intact" means the same bytes, file by file.
+critical point, so the test can signal it there.  The previous book is a fake
+one (fake_book: every file a complete book has, and a few hundred more, none of
+them built), so these tests are in the fast layer; "intact" means the same
+bytes, file by file.  The real build script's own runs (a second build, a
+SIGTERM, another filesystem) are on the tiny project (conftest.tiny_project).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NAME, ROOT, build, copy_project
+from conftest import NAME, ROOT, build, need_tool
 
 SHM = Path("/dev/shm")
 
@@ -42,12 +45,24 @@ def assert_complete(folder: Path) -> None:
         assert (folder / name).is_file(), f"{folder}/{name} is missing"
 
 
-@pytest.fixture
-def previous(book, tmp_path) -> Path:
-    """A published folder holding a copy of the real book."""
-    out = tmp_path / "site" / "build"
-    shutil.copytree(book.folder, out, ignore=shutil.ignore_patterns("screenshots"))
+def fake_book(out: Path) -> Path:
+    """A complete book as build.Published sees one (html/index.html, the EPUB, the
+    PDFs, the site's zip), with a site's worth of pages and assets, none built."""
+    for n in range(300):
+        page = out / "html" / ("_static" if n % 3 == 0 else "") / f"page-{n}.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_bytes(f"<p>page {n}</p>\n".encode() * (n + 1))
+    (out / "html" / "index.html").write_text("<h1>the last good book</h1>\n")
+    for name in (f"{NAME}.epub", f"{NAME}.pdf", f"{NAME}-6in.pdf", f"{NAME}-large-print.pdf", f"{NAME}-html.zip"):
+        (out / name).write_bytes(os.urandom(64 * 1024))
+    assert_complete(out)
     return out
+
+
+@pytest.fixture
+def previous(tmp_path) -> Path:
+    """A published folder holding a (fake) complete book."""
+    return fake_book(tmp_path / "site" / "build")
 
 
 @pytest.fixture
@@ -59,11 +74,28 @@ def next_book(previous, tmp_path) -> Path:
     return new
 
 
+# build.pause (BOOK_TEST_PAUSE=point:flag) writes the flag and sleeps 30 s; signals held
+# there wait out the whole sleep.  The publisher below pauses the same way at the same
+# points, but ends the pause as soon as the test writes flag + ".go" (after its signal).
 PUBLISHER = textwrap.dedent("""
-    import shutil, sys
+    import os, shutil, signal, sys, time
     from pathlib import Path
     sys.path.insert(0, {tools!r})
     import build
+
+    # As when started from a terminal: a pytest run in the background (`make test &`)
+    # starts its children with SIGINT ignored, and Python then installs no handler.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def pause(point):
+        want, _, flag = os.environ.get("BOOK_TEST_PAUSE", "").partition(":")
+        if want == point and flag:
+            Path(flag).write_text(str(os.getpid()))
+            go, deadline = Path(flag + ".go"), time.monotonic() + 30
+            while not go.exists() and time.monotonic() < deadline:
+                time.sleep(0.02)
+
+    build.pause = pause
     pub = build.Published(Path(sys.argv[1]), {name!r})
     build.recover(pub)
     if len(sys.argv) > 2:
@@ -117,6 +149,8 @@ def test_signals_between_the_two_renames_wait_until_the_new_book_is_in_place(pre
                      BOOK_TEST_PAUSE=f"between-renames:{flag}")
     wait_for(flag, proc)
     proc.send_signal(sig)
+    time.sleep(0.2)  # the signal is pending in the paused process
+    flag.with_name(flag.name + ".go").write_text("")
     proc.communicate(timeout=60)
     assert snapshot(previous) == snapshot(next_book)
 
@@ -170,7 +204,6 @@ def test_an_unwritable_output_folder_fails_in_one_line(tmp_path):
     assert not (tmp_path / "work").exists()  # stopped before building anything
 
 
-@pytest.mark.skipif(not shutil.which("setpriv"), reason="setpriv (util-linux) runs the build as another user")
 def test_a_read_only_build_folder_fails_in_one_line():
     """As a user who may not write the published folder's parent (root may write anywhere: use nobody)."""
     with tempfile.TemporaryDirectory(dir=SHM) as tmp:
@@ -181,8 +214,8 @@ def test_a_read_only_build_folder_fails_in_one_line():
         os.chmod(parent, 0o555)
         cmd = [sys.executable, str(ROOT / "tools" / "build.py"), "book", "--out", str(parent / "build"),
                "--work", str(Path(tmp) / "work")]
-        if os.geteuid() == 0:
-            nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        if os.geteuid() == 0:  # setpriv (util-linux) runs the build as another user; missing, the test fails
+            nobody = [need_tool("setpriv"), "--reuid=65534", "--regid=65534", "--clear-groups"]
             reach = subprocess.run([*nobody, sys.executable, str(ROOT / "tools" / "build.py"), "--help"],
                                    capture_output=True, text=True)
             if reach.returncode != 0:  # e.g. a checkout under /root (mode 700), as in a fresh chroot
@@ -198,15 +231,13 @@ def test_a_read_only_build_folder_fails_in_one_line():
 # -- the whole build ----------------------------------------------------------------------
 
 
-@pytest.mark.slow
-def test_two_builds_on_another_filesystem_and_a_kill_keep_the_last_good_book(book, tmp_path):
+def test_two_builds_on_another_filesystem_and_a_kill_keep_the_last_good_book(tiny, tmp_path):
     """--out on tmpfs (/dev/shm), the work folder on this disk: a second build stops with one line,
     a SIGTERM at the moment of publishing leaves the last good book, and a good build then publishes."""
-    project = copy_project(tmp_path / "project")
+    project = tiny
     env = dict(os.environ, SOURCE_DATE_EPOCH="1764000000")
     with tempfile.TemporaryDirectory(dir=SHM) as tmp:
-        out = Path(tmp) / "build"
-        shutil.copytree(book.folder, out, ignore=shutil.ignore_patterns("screenshots"))
+        out = fake_book(Path(tmp) / "build")
         before = snapshot(out)
         flag = tmp_path / "paused"
         first = subprocess.Popen(

@@ -10,7 +10,6 @@ drawn by Poppler.  Pictures for a human land in build/screenshots/.
 from __future__ import annotations
 
 import json
-import os
 import posixpath
 import re
 import subprocess
@@ -23,13 +22,12 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, IndirectObject
 
-from conftest import BOOK, ROOT, doc_title, need_tool, normalise, rst_headings, toctree_docs
+from conftest import BOOK, SIX_INCH, TEXT_SIZES, doc_title, need_tool, normalise, rst_headings, toctree_docs
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 OPF = "{http://www.idpf.org/2007/opf}"
 NCX = "{http://www.daisy.org/z3986/2005/ncx/}"
-ACE = ROOT / "node_modules" / ".bin" / "ace-puppeteer"
 
 
 @pytest.fixture(scope="module")
@@ -76,15 +74,10 @@ def text_of(element) -> str:
 
 # -- Ace by DAISY ------------------------------------------------------------------
 
-def test_ace_by_daisy_reports_no_violations(book):
-    need_tool("node")
-    assert ACE.exists(), f"{ACE} is missing: `make test` installs it (npm ci)"
-    out = book.folder / "ace"
-    env = dict(os.environ, PUPPETEER_EXECUTABLE_PATH=need_tool("chromium"), PUPPETEER_SKIP_DOWNLOAD="1")
-    proc = subprocess.run([str(ACE), "--force", "--silent", "--outdir", str(out), str(book.epub)],
-                          capture_output=True, text=True, env=env, timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    report = json.loads((out / "report.json").read_text())
+def test_ace_by_daisy_reports_no_violations(ace_report):
+    """Ace's run is the session's (conftest.ace_report): its report, read here."""
+    assert ace_report.returncode == 0, ace_report.text
+    report = json.loads(ace_report.text)
     violations = [
         f"{doc['earl:testSubject']['url']}: {a['earl:test']['dct:title']} ({a['earl:test']['earl:impact']}): "
         f"{a['earl:result']['dct:description']}"
@@ -101,16 +94,12 @@ def test_ace_by_daisy_reports_no_violations(book):
 
 # -- Calibre -------------------------------------------------------------------------
 
-def test_calibre_converts_to_kindle_keeping_every_chapter(book, tmp_path):
-    convert = need_tool("ebook-convert")
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    azw3, txt = tmp_path / "book.azw3", tmp_path / "book.txt"
-    for src, dst in ((book.epub, azw3), (azw3, txt)):
-        proc = subprocess.run([convert, str(src), str(dst)], capture_output=True, text=True, env=env,
-                              timeout=300)
-        assert proc.returncode == 0, f"ebook-convert {src.name} {dst.name}:\n{proc.stdout[-3000:]}{proc.stderr}"
+def test_calibre_converts_to_kindle_keeping_every_chapter(calibre_kindle):
+    """Calibre's two conversions are the session's (conftest.calibre_kindle): EPUB -> AZW3 -> text."""
+    assert calibre_kindle.returncode == 0, calibre_kindle.text
+    azw3, _ = calibre_kindle.files
     assert azw3.read_bytes()[60:68] == b"BOOKMOBI", "not a Kindle (MOBI/KF8) file"
-    text = straight(normalise(txt.read_text()))
+    text = straight(normalise(calibre_kindle.text))
     # every chapter and section heading, in reading order: a chapter dropped on
     # the way loses its sections (the contents list names only chapters)
     at = 0
@@ -263,20 +252,13 @@ def test_headings_stay_with_their_text_in_a_css_reading_system(chromium, unpacke
 # reading size, 16 pt a large one.  Two MuPDF releases lay the book out: the
 # system's mutool (1.21 on Debian 12, 1.25 on Debian 13) and the newer one inside
 # the PyMuPDF wheel, so a quirk of one release cannot hide a defect of another.
-SIX_INCH = ["-W", "257", "-H", "347"]
-TEXT_SIZES = (12, 16)
 ENGINES = ("mutool", "pymupdf")
 ZWSP = "\u200b"  # the break points book_epub_layout.py puts into long URLs
 
 
-def mutool_pages(epub, size: int) -> list[dict]:
-    mutool = need_tool("mutool")
-    out = {}
-    for fmt in ("stext", "trace"):
-        proc = subprocess.run([mutool, "draw", *SIX_INCH, "-S", str(size), "-F", fmt, "-o", "-", str(epub)],
-                              capture_output=True, timeout=300)
-        assert proc.returncode == 0, proc.stderr.decode(errors="replace")
-        out[fmt] = ET.fromstring(proc.stdout).findall("page")
+def mutool_pages(runs: dict[str, bytes]) -> list[dict]:
+    """The pages of one mutool layout (conftest.mupdf_epub, one text size)."""
+    out = {fmt: ET.fromstring(runs[fmt]).findall("page") for fmt in ("stext", "trace")}
     assert len(out["stext"]) == len(out["trace"])
     pages = []
     for text_page, trace_page in zip(out["stext"], out["trace"]):
@@ -323,9 +305,13 @@ def pymupdf_pages(epub, size: int) -> list[dict]:
                 ids=lambda p: f"{p[0]}-{p[1]}pt")
 def laid_out(request, book):
     """The whole EPUB as one MuPDF release lays it out on a 6-inch page at one text size:
-    per page, its text lines (text, box, baseline, font size) and its images' boxes."""
+    per page, its text lines (text, box, baseline, font size) and its images' boxes.
+    mutool's run is the session's (conftest.mupdf_epub), shared with test_figures.py."""
     engine, size = request.param
-    pages = (mutool_pages if engine == "mutool" else pymupdf_pages)(book.epub, size)
+    if engine == "mutool":
+        pages = mutool_pages(request.getfixturevalue("mupdf_epub")[size])
+    else:
+        pages = pymupdf_pages(book.epub, size)
     assert len(pages) > 100, f"{engine} at {size} pt laid the book out on {len(pages)} pages"
     return {"engine": engine, "size": size, "pages": pages}
 
@@ -518,12 +504,9 @@ def test_mupdf_draws_each_figure_just_above_its_caption(documents, laid_out):
     assert figures >= 3
 
 
-def test_mupdf_keeps_each_note_number_with_its_note(book, documents):
-    """MuPDF must not run a chapter's note numbers together, away from the notes."""
-    proc = subprocess.run([need_tool("mutool"), "draw", *SIX_INCH, "-S", "12", "-F", "txt", "-o", "-",
-                           str(book.epub)], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    laid_out = normalise(proc.stdout.replace(ZWSP, ""))
+def test_mupdf_keeps_each_note_number_with_its_note(mupdf_epub, documents):
+    """MuPDF must not run a chapter's note numbers together, away from the notes (at 12 pt)."""
+    laid_out = normalise(mupdf_epub[12]["txt"].decode().replace(ZWSP, ""))
     notes = 0
     for name, root in documents.items():
         for note in root.iter(f"{XHTML}aside"):
