@@ -38,17 +38,6 @@ BOOK = load_book(ROOT)
 BOOK_TOML = book_toml(ROOT)
 NAME = BOOK["basename"]
 
-# Sphinx's own test fixtures (app, make_app, the `sphinx` marker) for the fast
-# layer's tiny roots in tests/roots/test-<concern>/ (rootdir below).
-pytest_plugins = ("sphinx.testing.fixtures",)
-
-
-@pytest.fixture(scope="session")
-def rootdir() -> Path:
-    return Path(__file__).parent / "roots"
-
-
-
 pytest_plugins = ["sphinx.testing.fixtures"]  # app, make_app, @pytest.mark.sphinx(testroot=...)
 
 

@@ -74,11 +74,10 @@ def next_book(previous, tmp_path) -> Path:
     return new
 
 
-# build.pause (BOOK_TEST_PAUSE=point:flag) writes the flag and sleeps 30 s; signals held
-# there wait out the whole sleep.  The publisher below pauses the same way at the same
-# points, but ends the pause as soon as the test writes flag + ".go" (after its signal).
+# build_publish.pause (BOOK_TEST_PAUSE=point:flag) writes the flag and waits until the
+# test writes flag + ".go" (after its signal): signals held there are delivered then.
 PUBLISHER = textwrap.dedent("""
-    import os, shutil, signal, sys, time
+    import shutil, signal, sys
     from pathlib import Path
     sys.path.insert(0, {tools!r})
     import build
@@ -87,15 +86,6 @@ PUBLISHER = textwrap.dedent("""
     # starts its children with SIGINT ignored, and Python then installs no handler.
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
-    def pause(point):
-        want, _, flag = os.environ.get("BOOK_TEST_PAUSE", "").partition(":")
-        if want == point and flag:
-            Path(flag).write_text(str(os.getpid()))
-            go, deadline = Path(flag + ".go"), time.monotonic() + 30
-            while not go.exists() and time.monotonic() < deadline:
-                time.sleep(0.02)
-
-    build.pause = pause
     pub = build.Published(Path(sys.argv[1]), {name!r})
     build.recover(pub)
     if len(sys.argv) > 2:

@@ -147,11 +147,15 @@ def exchange(a: Path, b: Path) -> bool:
 
 
 def pause(point: str) -> None:
-    """Tests only: BOOK_TEST_PAUSE=point:file writes the file and waits here to be signalled."""
+    """Tests only: BOOK_TEST_PAUSE=point:file writes the file and waits here to be
+    signalled, until the test writes file + ".go" (or 30 s): a signal held here is
+    then delivered at once, not after the whole wait."""
     want, _, flag = os.environ.get("BOOK_TEST_PAUSE", "").partition(":")
     if want == point and flag:
         Path(flag).write_text(str(os.getpid()))
-        time.sleep(30)
+        go, deadline = Path(flag + ".go"), time.monotonic() + 30
+        while not go.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
 
 
 HELD_SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
