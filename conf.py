@@ -35,6 +35,7 @@ extensions = [
     "book_csp",
     "book_downloads",
     "book_epub",
+    "book_epub_front",
     "book_epub_layout",
     "book_figures",
     "book_glyphs",
