@@ -45,6 +45,7 @@ extensions = [
     "book_notes",
     "book_print",
     "book_search",
+    "book_search_answers",
     "book_sources",
     "book_units",
     "facts",
