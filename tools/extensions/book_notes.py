@@ -43,6 +43,8 @@ SEPARATOR = ",\u00a0"  # one mark: never broken across lines, in any engine
 SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(\s|$)")
 # builders whose marks carry no brackets (print.css raises them instead)
 UNBRACKETED = {"print"}
+# builders whose note links are 24 x 24 px targets (book.css): the site's
+SIZED_TARGETS = {"html", "dirhtml"}
 
 
 def _is_space(node: nodes.Node) -> bool:
@@ -147,10 +149,26 @@ class NoteMarksMixin:
             self.body.append(self._brackets()[1])
         super().depart_inline(node)
 
+    def _sized(self) -> bool:
+        """The site's marks are 24 px tap targets (book.css): each link and separator
+        says how many digits come before it, so the stylesheet can close the spare width."""
+        return self.builder.name in SIZED_TARGETS
+
+    def visit_Text(self, node):
+        before = node.parent[node.parent.index(node) - 1] if self._in_group(node) else None
+        if self._sized() and str(node) == SEPARATOR and isinstance(before, nodes.footnote_reference):
+            digits = len(before.astext().strip())
+            self.body.append(f'<span class="note-sep nd{digits}">{self.encode(SEPARATOR)}</span>')
+            raise nodes.SkipNode
+        super().visit_Text(node)
+
     def visit_footnote_reference(self, node):
         super().visit_footnote_reference(node)
         if self._in_group(node):  # the bracket the translator wrote after <a ...>
             self.body[-1] = re.sub(r'^(?:<span class="fn-bracket">)?\[(?:</span>)?$', "", self.body[-1])
+            if self._sized() and 'class="footnote-reference' in self.body[-2]:
+                self.body[-2] = self.body[-2].replace(
+                    'class="footnote-reference', f'class="nd{len(node.astext().strip())} footnote-reference', 1)
 
     def depart_footnote_reference(self, node):
         super().depart_footnote_reference(node)
