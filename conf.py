@@ -32,6 +32,7 @@ extensions = [
     "sphinxcontrib.bibtex",
     # local extensions, in tools/extensions/
     "book_chapters",
+    "book_cover",
     "book_csp",
     "book_downloads",
     "book_epub",
@@ -92,7 +93,9 @@ facts_file = "_data/facts.toml"
 
 html_theme = "furo"
 html_title = BOOK["short_title"]
-html_static_path = ["source/_static"]
+# The cover is drawn from book.toml at build time (tools/make_cover.py, book_cover.py)
+# into source/_generated/, and shipped as _static/cover.png (EPUB cover, print document).
+html_static_path = ["source/_static", "source/_generated/cover.png"]
 html_css_files = ["book.css"]
 html_favicon = "source/_static/favicon.svg"  # an open book; without one, browsers ask for /favicon.ico
 html_last_updated_fmt = None

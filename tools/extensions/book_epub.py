@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import time
 
 from book_html import BookHTMLTranslator
@@ -140,6 +141,12 @@ class BookEpubBuilder(Epub3Builder):
         summary = self.config.epub_accessibility_summary
         text = replace_once(text, "\n  </metadata>",
                             f"\n    {accessibility_metadata(summary)}\n  </metadata>", "content.opf")
+        # EPUB 3 names the cover image by a property (Kobo, Apple Books); Sphinx writes only
+        # the EPUB 2 <meta name="cover">.
+        cover = re.search(r'<meta name="cover" content="([^"]+)"', text)
+        if cover:
+            text = re.sub(rf'(<item id="{re.escape(cover.group(1))}" [^>]*?)\s*/>',
+                          r'\1 properties="cover-image" />', text, count=1)
         opf.write_text(text, encoding="utf-8")
 
     def build_navigation_doc(self) -> None:
