@@ -31,6 +31,7 @@ extensions = [
     "sphinx_copybutton",
     "sphinxcontrib.bibtex",
     # local extensions, in tools/extensions/
+    "book_address",
     "book_chapters",
     "book_cover",
     "book_csp",
