@@ -134,6 +134,11 @@ def build_epub(root: Path, work: Path, env: dict, clean: bool = True) -> Path:
     sphinx(root, "epub", out, doctrees, env)
     epub = out / f"{load_book(root)['basename']}.epub"
     check_epub(epub, env)
+    # The Kobo edition (tools/kepub.py), checked like the EPUB; shipped beside it.
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from kepub import make_kepub
+
+    check_epub(make_kepub(epub), env)
     return epub
 
 
@@ -414,7 +419,7 @@ def build_book(root: Path, published: Path, work: Path, env: dict) -> None:
         # The next book is assembled beside the published one: the same filesystem, so it can be swapped in.
         stage = pub.new
         stage.mkdir()
-        shipped = [*outputs["PDF"], outputs["EPUB"]]
+        shipped = [*outputs["PDF"], outputs["EPUB"], outputs["EPUB"].with_name(f"{name}.kepub.epub")]
         for f in shipped:
             shutil.copyfile(f, stage / f.name)
         # .buildinfo is Sphinx's own bookkeeping (it hashes the absolute download path): not for readers.
@@ -454,7 +459,8 @@ def gate_book(root: Path, stage: Path, name: str) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from gate import find_remote_resources
 
-    found = find_remote_resources([stage / "html", stage / f"{name}.epub"], root / "source", relative_to=stage)
+    found = find_remote_resources([stage / "html", stage / f"{name}.epub", stage / f"{name}.kepub.epub"],
+                                  root / "source", relative_to=stage)
     if found:
         lines = "\n  ".join(str(f) for f in found)
         raise BuildError(f"the output gate found {len(found)} resource(s) loaded from another host:\n  {lines}\n")
