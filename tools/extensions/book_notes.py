@@ -43,6 +43,8 @@ SEPARATOR = ",\u00a0"  # one mark: never broken across lines, in any engine
 SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(\s|$)")
 # builders whose marks carry no brackets (print.css raises them instead)
 UNBRACKETED = {"print"}
+# builders whose marks may break after a comma: the EPUB's 6-inch lines at 16 pt
+BREAKABLE = {"epub"}
 # builders whose note links are 24 x 24 px targets (book.css): the site's
 SIZED_TARGETS = {"html", "dirhtml"}
 
@@ -156,6 +158,11 @@ class NoteMarksMixin:
 
     def visit_Text(self, node):
         before = node.parent[node.parent.index(node) - 1] if self._in_group(node) else None
+        if self.builder.name in BREAKABLE and str(node) == SEPARATOR and before is not None:
+            # "breastfeeding[11, 13]" is wider than a 6-inch line at 16 pt in a list:
+            # MuPDF clipped it at the page edge.  In the EPUB the mark may break after a comma.
+            self.body.append(self.encode(", "))
+            raise nodes.SkipNode
         if self._sized() and str(node) == SEPARATOR and isinstance(before, nodes.footnote_reference):
             digits = len(before.astext().strip())
             self.body.append(f'<span class="note-sep nd{digits}">{self.encode(SEPARATOR)}</span>')
