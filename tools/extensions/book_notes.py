@@ -152,8 +152,8 @@ class NoteMarksMixin:
         super().depart_inline(node)
 
     def _sized(self) -> bool:
-        """The site's marks are 24 px tap targets (book.css): each link and separator
-        says how many digits come before it, so the stylesheet can close the spare width."""
+        """The site's marks are 24 px tap targets (book.css): each link says how many
+        digits it has, so the stylesheet can give its spare width to its neighbours."""
         return self.builder.name in SIZED_TARGETS
 
     def visit_Text(self, node):
@@ -163,19 +163,16 @@ class NoteMarksMixin:
             # MuPDF clipped it at the page edge.  In the EPUB the mark may break after a comma.
             self.body.append(self.encode(", "))
             raise nodes.SkipNode
-        if self._sized() and str(node) == SEPARATOR and isinstance(before, nodes.footnote_reference):
-            digits = len(before.astext().strip())
-            self.body.append(f'<span class="note-sep nd{digits}">{self.encode(SEPARATOR)}</span>')
-            raise nodes.SkipNode
         super().visit_Text(node)
 
     def visit_footnote_reference(self, node):
         super().visit_footnote_reference(node)
         if self._in_group(node):  # the bracket the translator wrote after <a ...>
             self.body[-1] = re.sub(r'^(?:<span class="fn-bracket">)?\[(?:</span>)?$', "", self.body[-1])
-            if self._sized() and 'class="footnote-reference' in self.body[-2]:
-                self.body[-2] = self.body[-2].replace(
-                    'class="footnote-reference', f'class="nd{len(node.astext().strip())} footnote-reference', 1)
+            tag = re.match(r'(<a [^>]*class="footnote-reference[^"]*)(")', self.body[-2])
+            if self._sized() and tag:
+                digits = len(node.astext().strip())
+                self.body[-2] = f"{tag.group(1)} nd{digits}{self.body[-2][tag.end(1):]}"
 
     def depart_footnote_reference(self, node):
         super().depart_footnote_reference(node)
