@@ -47,11 +47,11 @@ def address_paragraphs(kind: str, book: dict, edition: str, reviewed: str) -> li
         if book.get("home"):
             para += [nodes.Text("The newest edition is always at "), _link(book["home"]), nodes.Text(".")]
         else:
+            # the downloads page says which edition this is just above (book_downloads.py)
             para += nodes.Text(
-                f"This book has no web address of its own yet, so no page can tell you about a newer "
-                f"edition. To check for one, look again where you got this copy. This is edition {edition} "
-                f"(content reviewed {reviewed}); the edition number is on the cover and on this page, "
-                "and a newer edition has a higher number.")
+                "This book has no web address of its own yet, so no page can tell you about a newer "
+                "edition. To check for one, look again where you got this copy: the edition number "
+                "is on the cover and on this page, and a newer edition has a higher number.")
     else:
         lead = "If you think something in the book is wrong, out of date or unclear, "
         if book.get("report"):
