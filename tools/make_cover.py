@@ -39,6 +39,14 @@ def cover_png(book: dict) -> bytes:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    # matplotlib's own defaults, whatever a figure drawn before in this process set
+    # (figure_files.py draws the figures first): the same bytes from any process.
+    with matplotlib.rc_context():
+        plt.rcdefaults()
+        return _draw(plt, book)
+
+
+def _draw(plt, book: dict) -> bytes:
     fig = plt.figure(figsize=(6, 9), dpi=200)
     try:
         fig.patch.set_facecolor("#1f3b57")
