@@ -153,7 +153,8 @@ class NoteMarksMixin:
 
     def _sized(self) -> bool:
         """The site's marks are 24 px tap targets (book.css): each link says how many
-        digits it has, so the stylesheet can give its spare width to its neighbours."""
+        digits it has (nd1) and the link before it (pd1), so the stylesheet can lay
+        the targets side by side without gaps inside "[3]" or before a comma."""
         return self.builder.name in SIZED_TARGETS
 
     def visit_Text(self, node):
@@ -171,8 +172,11 @@ class NoteMarksMixin:
             self.body[-1] = re.sub(r'^(?:<span class="fn-bracket">)?\[(?:</span>)?$', "", self.body[-1])
             tag = re.match(r'(<a [^>]*class="footnote-reference[^"]*)(")', self.body[-2])
             if self._sized() and tag:
-                digits = len(node.astext().strip())
-                self.body[-2] = f"{tag.group(1)} nd{digits}{self.body[-2][tag.end(1):]}"
+                classes = f" nd{len(node.astext().strip())}"
+                at = node.parent.index(node)
+                if at >= 2 and isinstance(node.parent[at - 2], nodes.footnote_reference):
+                    classes += f" pd{len(node.parent[at - 2].astext().strip())}"  # the digits before it
+                self.body[-2] = f"{tag.group(1)}{classes}{self.body[-2][tag.end(1):]}"
 
     def depart_footnote_reference(self, node):
         super().depart_footnote_reference(node)
