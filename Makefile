@@ -39,7 +39,7 @@ help:
 	@echo "  make venv       create .venv with the pinned Python tools"
 	@echo "  make sysdeps    check or install the system packages"
 	@echo "  make lock       regenerate requirements.lock from pyproject.toml"
-	@echo "  make cover      redraw source/_static/cover.png"
+	@echo "  make cover      redraw source/_generated/cover.png (every build does)"
 	@echo "  make clean      remove build outputs (keeps .venv)"
 	@echo "SPHINXOPTS=...    extra options for every Sphinx run (e.g. SPHINXOPTS=-v)"
 

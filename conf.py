@@ -31,10 +31,13 @@ extensions = [
     "sphinx_copybutton",
     "sphinxcontrib.bibtex",
     # local extensions, in tools/extensions/
+    "book_address",
     "book_chapters",
+    "book_cover",
     "book_csp",
     "book_downloads",
     "book_epub",
+    "book_epub_front",
     "book_epub_layout",
     "book_figures",
     "book_glyphs",
@@ -44,6 +47,7 @@ extensions = [
     "book_notes",
     "book_print",
     "book_search",
+    "book_search_answers",
     "book_sources",
     "book_units",
     "facts",
@@ -90,7 +94,9 @@ facts_file = "_data/facts.toml"
 
 html_theme = "furo"
 html_title = BOOK["short_title"]
-html_static_path = ["source/_static"]
+# The cover is drawn from book.toml at build time (tools/make_cover.py, book_cover.py)
+# into source/_generated/, and shipped as _static/cover.png (EPUB cover, print document).
+html_static_path = ["source/_static", "source/_generated/cover.png"]
 html_css_files = ["book.css"]
 html_favicon = "source/_static/favicon.svg"  # an open book; without one, browsers ask for /favicon.ico
 html_last_updated_fmt = None

@@ -96,7 +96,7 @@ def build_side_by_side(timed, root: Path, work: Path, env: dict) -> dict:
 
 def assemble(root: Path, stage: Path, name: str, outputs: dict, env: dict) -> None:
     """The book in stage/: the PDFs and EPUB, the site with them as downloads, the zip; checked."""
-    shipped = [*outputs["PDF"], outputs["EPUB"]]
+    shipped = [*outputs["PDF"], outputs["EPUB"], outputs["EPUB"].with_name(f"{name}.kepub.epub")]
     for f in shipped:
         shutil.copyfile(f, stage / f.name)
     # .buildinfo is Sphinx's own bookkeeping (it hashes the absolute download path): not for readers.

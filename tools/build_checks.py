@@ -114,7 +114,8 @@ def gate_book(root: Path, stage: Path, name: str) -> None:
     """The output gate (tools/gate.py): nothing in the site or the EPUB is loaded from another host."""
     from gate import find_bad_links, find_remote_resources
 
-    found = find_remote_resources([stage / "html", stage / f"{name}.epub"], root / "source", relative_to=stage)
+    found = find_remote_resources([stage / "html", stage / f"{name}.epub", stage / f"{name}.kepub.epub"],
+                                  root / "source", relative_to=stage)
     if found:
         lines = "\n  ".join(str(f) for f in found)
         raise BuildError(f"the output gate found {len(found)} resource(s) loaded from another host:\n  {lines}\n")

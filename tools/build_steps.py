@@ -145,6 +145,10 @@ def build_epub(root: Path, work: Path, env: dict, clean: bool = True) -> Path:
     sphinx(root, "epub", out, doctrees, env)
     epub = out / f"{load_book(root)['basename']}.epub"
     check_epub(epub, env)
+    # The Kobo edition (tools/kepub.py), checked like the EPUB; shipped beside it.
+    from kepub import make_kepub
+
+    check_epub(make_kepub(epub), env)
     return epub
 
 

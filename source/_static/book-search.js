@@ -97,11 +97,35 @@
     return page.text.slice(start, end).trim() || page.text;
   };
 
+  // The title of the section a link points to, from the search index's titles:
+  // a result found through a section's title words (book_search_answers.py) is
+  // labelled "Page › Section", not with the page's title alone.
+  let sectionTitles = null;
+  const sectionTitle = (href) => {
+    const index = typeof Search !== "undefined" && Search._index;
+    if (!index || !index.alltitles) return "";
+    if (!sectionTitles) {
+      sectionTitles = new Map();
+      for (const [title, places] of Object.entries(index.alltitles)) {
+        for (const [file, id] of places) {
+          if (id) sectionTitles.set(`${index.docnames[file]}#${id}`, title);
+        }
+      }
+    }
+    const suffix = typeof DOCUMENTATION_OPTIONS !== "undefined" ? DOCUMENTATION_OPTIONS.LINK_SUFFIX : ".html";
+    const [path, hash = ""] = href.split("#", 2);
+    const docname = suffix && path.endsWith(suffix) ? path.slice(0, -suffix.length) : path;
+    return hash ? sectionTitles.get(`${docname}#${hash}`) || "" : "";
+  };
+
   const addSummaries = (results, terms) => {
     results.querySelectorAll("ul.search > li:not([data-book-summary])").forEach((item) => {
       item.dataset.bookSummary = "";
       const link = item.querySelector("a[href]");
-      if (!link || item.querySelector("p.context")) return;
+      if (!link) return;
+      const section = sectionTitle(link.getAttribute("href"));
+      if (section && !link.textContent.includes(section)) link.textContent = `${link.textContent} › ${section}`;
+      if (item.querySelector("p.context")) return;
       const text = textOf(link.getAttribute("href"));
       if (text) item.appendChild(summary(excerpt(text, terms), terms));
     });

@@ -3,6 +3,8 @@
 Like the Read the Docs downloads menu and CPython's download page, each page
 of the site links the three PDF editions and the EPUB with their sizes, and
 the downloads page adds the whole site as a zip, for reading offline.  The
+Kobo edition (``.kepub.epub``, tools/kepub.py) is the EPUB for Kobo's own
+reading engine, offered beside it.  The
 files are shipped inside the site (``_downloads/``), so the links work the
 same from ``build/html`` after ``make book`` and on Read the Docs, which
 publishes that same folder (``.readthedocs.yaml``).
@@ -34,6 +36,7 @@ DOWNLOADS = (
     ("-6in.pdf", "PDF, 6-inch e-reader", "for a 6-inch e-reader screen, no zooming", True),
     ("-large-print.pdf", "PDF, large print", "large print (US Letter, 17-point type)", True),
     (".epub", "EPUB", "for e-readers, tablets and phones: the text reflows", True),
+    (".kepub.epub", "Kobo EPUB", "for Kobo e-readers: Kobo's own reading engine, with pop-up notes", True),
     ("-html.zip", "HTML (zip)", "this website, to read offline", False),
 )
 

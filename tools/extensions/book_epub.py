@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import time
 
 from book_html import BookHTMLTranslator
@@ -52,8 +53,9 @@ A11Y_FEATURES = (
     "structuralNavigation",
     "alternativeText",
     "displayTransformability",
-    "index",
 )
+# No "index": the EPUB has none (epub_use_index = False in conf.py; Sphinx's would be
+# "[1]" links that need page numbers).  tests/test_epub_index_claim.py keeps the two in step.
 
 
 def zip_file_time() -> float:
@@ -139,6 +141,12 @@ class BookEpubBuilder(Epub3Builder):
         summary = self.config.epub_accessibility_summary
         text = replace_once(text, "\n  </metadata>",
                             f"\n    {accessibility_metadata(summary)}\n  </metadata>", "content.opf")
+        # EPUB 3 names the cover image by a property (Kobo, Apple Books); Sphinx writes only
+        # the EPUB 2 <meta name="cover">.
+        cover = re.search(r'<meta name="cover" content="([^"]+)"', text)
+        if cover:
+            text = re.sub(rf'(<item id="{re.escape(cover.group(1))}" [^>]*?)\s*/>',
+                          r'\1 properties="cover-image" />', text, count=1)
         opf.write_text(text, encoding="utf-8")
 
     def build_navigation_doc(self) -> None:

@@ -21,10 +21,13 @@ list, so "Table 3" references still land on it, and its number and caption
 head the list.
 
 A URL or DOI shown as a note's link text ("https://dailymed.nlm.nih.gov/...
-setid=cfa0d79a-843c-4b88-95a1-e9511d649ca1") has no space to break at: MuPDF
-cut "5a1-" off at the page edge at 16 pt.  A zero-width space after each
-``/ ? & = -`` lets it break there (MuPDF 1.21 to 1.28 ignore ``<wbr>`` and
-``overflow-wrap``); the link's target is unchanged.
+setid=cfa0d79a-843c-4b88-95a1-e9511d649ca1") has few places to break: MuPDF
+breaks after "/" and "?" but not after a hyphen before a digit, and cut "5a1-"
+off at the page edge at 16 pt.  Zero-width spaces after ``/ ? & = -`` fixed
+that, but a reader who copied the URL took them along (MuPDF 1.21 to 1.28
+ignore ``<wbr>`` and ``overflow-wrap``).  Now the text is left exactly as the
+URL is, and a long one is marked ``long-url``: book-epub.css sets it smaller,
+so its longest unbroken run fits a 6-inch line at 16 pt.
 
 A warning box's title ("Get help now", "Danger") was a paragraph of its own,
 and MuPDF keeps no paragraph with the next (it ignores ``page-break-after:
@@ -35,8 +38,6 @@ Call 911 at once ..."), so the two are on one line.
 """
 
 from __future__ import annotations
-
-import re
 
 from docutils import nodes
 from sphinx import addnodes
@@ -110,12 +111,9 @@ class TablesAsLabelledLists(SphinxPostTransform):
             table.replace_self(box)
 
 
-URL_BREAKS = re.compile(r"([/?&=._-]+)(?=[^/?&=._-])")
-
-
 class BreakableURLs(SphinxPostTransform):
-    """Let a link whose text is a URL or a DOI ("doi:10.1080/14740338.2018.1429403")
-    break after / ? & = . _ and -."""
+    """Mark a link whose text is a long URL or DOI ("doi:10.1080/14740338.2018.1429403")
+    ``long-url``; its text stays the URL, character for character."""
 
     default_priority = 400
     builders = ("epub",)
@@ -126,7 +124,7 @@ class BreakableURLs(SphinxPostTransform):
                 continue
             text = ref.astext()
             if len(text) > 20 and not any(c.isspace() for c in text):
-                ref[0] = nodes.Text(URL_BREAKS.sub("\\1\u200b", text))
+                ref["classes"].append("long-url")
 
 
 # A warning this short fits on half a 6-inch page at 12 pt: it starts a new

@@ -55,9 +55,15 @@ class CiteThisBookDirective(SphinxDirective):
             f"  note      = {{Clinical content reviewed {book['reviewed']}}},\n"
             "}"
         )
+        builder = self.env.app.builder.name
+        if builder in ("epub", "print"):  # the EPUB and the PDFs are read by patients: no BibTeX there
+            text = (f"To cite this edition, give its title, {book['publisher']} as the publisher, "
+                    f"the year {book['year']} and the edition number {book['edition']}.")
+            return [nodes.paragraph(text, text)]
+        lead = "To cite this edition, you can use this BibTeX entry:"
         block = nodes.literal_block(entry, entry, language="bibtex")
         block["classes"].append("cite-this-book")
-        return [block]
+        return [nodes.paragraph(lead, lead), block]
 
 
 def setup(app):

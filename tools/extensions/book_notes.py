@@ -43,6 +43,10 @@ SEPARATOR = ",\u00a0"  # one mark: never broken across lines, in any engine
 SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(\s|$)")
 # builders whose marks carry no brackets (the print builder raises them instead, book_typst.py)
 UNBRACKETED = {"print"}
+# builders whose marks may break after a comma: the EPUB's 6-inch lines at 16 pt
+BREAKABLE = {"epub"}
+# builders whose note links are 24 x 24 px targets (book.css): the site's
+SIZED_TARGETS = {"html", "dirhtml"}
 
 
 def _is_space(node: nodes.Node) -> bool:
@@ -147,10 +151,32 @@ class NoteMarksMixin:
             self.body.append(self._brackets()[1])
         super().depart_inline(node)
 
+    def _sized(self) -> bool:
+        """The site's marks are 24 px tap targets (book.css): each link says how many
+        digits it has (nd1) and the link before it (pd1), so the stylesheet can lay
+        the targets side by side without gaps inside "[3]" or before a comma."""
+        return self.builder.name in SIZED_TARGETS
+
+    def visit_Text(self, node):
+        before = node.parent[node.parent.index(node) - 1] if self._in_group(node) else None
+        if self.builder.name in BREAKABLE and str(node) == SEPARATOR and before is not None:
+            # "breastfeeding[11, 13]" is wider than a 6-inch line at 16 pt in a list:
+            # MuPDF clipped it at the page edge.  In the EPUB the mark may break after a comma.
+            self.body.append(self.encode(", "))
+            raise nodes.SkipNode
+        super().visit_Text(node)
+
     def visit_footnote_reference(self, node):
         super().visit_footnote_reference(node)
         if self._in_group(node):  # the bracket the translator wrote after <a ...>
             self.body[-1] = re.sub(r'^(?:<span class="fn-bracket">)?\[(?:</span>)?$', "", self.body[-1])
+            tag = re.match(r'(<a [^>]*class="footnote-reference[^"]*)(")', self.body[-2])
+            if self._sized() and tag:
+                classes = f" nd{len(node.astext().strip())}"
+                at = node.parent.index(node)
+                if at >= 2 and isinstance(node.parent[at - 2], nodes.footnote_reference):
+                    classes += f" pd{len(node.parent[at - 2].astext().strip())}"  # the digits before it
+                self.body[-2] = f"{tag.group(1)}{classes}{self.body[-2][tag.end(1):]}"
 
     def depart_footnote_reference(self, node):
         super().depart_footnote_reference(node)

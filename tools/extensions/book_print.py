@@ -27,6 +27,7 @@ import json
 import shutil
 from pathlib import Path
 
+from book_address import address_paragraphs
 from book_typst import TypstWriter, string
 from docutils import nodes
 from figure_files import SVG_FONTS
@@ -104,7 +105,7 @@ class PrintBuilder(SingleFileHTMLBuilder):
                 raise RuntimeError(f"{svg}: no figure font declaration to replace ({SVG_FONTS.decode()})")
             svg.write_bytes(data.replace(SVG_FONTS, PRINT_FIGURE_FONT))
         shutil.copyfile(TEMPLATE, self.outdir / TEMPLATE.name)
-        shutil.copyfile(self.srcdir / "_static" / "cover.png", self.outdir / "cover.png")
+        shutil.copyfile(self.srcdir / "_generated" / "cover.png", self.outdir / "cover.png")  # book_cover.py
 
     def _index_typst(self, writer: TypstWriter) -> str:
         def pages(term: str, links: list[str], main: str) -> str:
@@ -134,22 +135,22 @@ class PrintBuilder(SingleFileHTMLBuilder):
         out = ("\n\n#heading(level: 1)[This edition] <print-last-page>\n\n"
                + writer.text(f"{book['title']}, edition {self.config.release}. Content reviewed {book['reviewed']}.")
                + "\n\n")
-        if book.get("home"):
-            out += writer.text("The newest edition is always at ") + link(book["home"]) + writer.text(".")
-        else:
-            out += writer.text(f"The newest edition is published as a website, a PDF and an EPUB file by "
-                               f"{book['publisher']}.")
-        out += "\n\n"
-        if book.get("report"):
-            out += (writer.text("To report an error, go to ") + link(book["report"])
-                    + writer.text(". Say which page and sentence you mean."))
-        else:
+        # the same words as the site's and the EPUB's "This edition" and downloads page (book_address.py)
+        for kind in ("edition", "report"):
+            for para in address_paragraphs(kind, book, self.config.release, book["reviewed"]):
+                for child in para.children:
+                    if isinstance(child, nodes.reference):
+                        out += link(child["refuri"])
+                    else:
+                        out += writer.text(child.astext())
+                out += "\n\n"
+        if "sourcing-errors" in self.env.domaindata["std"]["labels"]:
             see = writer.link(writer.target("sourcing-errors"), writer.text("How to report an error"),
                               "How to report an error")
-            page = f"#see-page({writer.target('sourcing-errors')})"
-            out += writer.text("To report an error, see ") + see + page + writer.text(".")
-        return out + "\n\n" + writer.text("This book is information, not medical advice. Decisions about "
-                                           "clonazepam belong to you and your prescriber.") + "\n"
+            out += (writer.text("See ") + see + f"#see-page({writer.target('sourcing-errors')})"
+                    + writer.text(" for what to include.") + "\n\n")
+        return out + writer.text("This book is information, not medical advice. Decisions about "
+                                 "clonazepam belong to you and your prescriber.") + "\n"
 
     def _index(self) -> list:
         """Sphinx's general index, each link reduced to its anchor on this page."""

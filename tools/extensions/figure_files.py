@@ -165,6 +165,13 @@ def main(argv: list[str]) -> int:
     facts_file = Path(argv[1]) if len(argv) > 1 else srcdir / "_data" / "facts.toml"
     if draw_all(srcdir, facts_file):
         print(f"drew {len(FIGURES)} figures from {facts_file.name}")
+    # The cover too (tools/make_cover.py, from book.toml): the build's first step draws
+    # everything the three Sphinx processes read, so none of them races to draw it.
+    sys.path.insert(0, str(srcdir.resolve().parent / "tools"))
+    from make_cover import draw_cover
+
+    if draw_cover(srcdir.resolve().parent):
+        print("drew the cover from book.toml")
     return 0
 
 

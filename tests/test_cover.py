@@ -1,0 +1,58 @@
+"""The cover prints this edition: it is drawn at build time from book.toml
+(tools/make_cover.py), never committed, and the EPUB's cover is that drawing."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+import zipfile
+
+from conftest import BOOK, ROOT
+
+sys.path.insert(0, str(ROOT / "tools"))
+from make_cover import cover_png  # noqa: E402
+
+
+def epub_cover(epub) -> bytes:
+    with zipfile.ZipFile(epub) as zf:
+        opf = zf.read("content.opf").decode()
+        ident = re.search(r'<meta name="cover" content="([^"]+)"', opf).group(1)
+        item = re.search(rf'<item id="{ident}" href="([^"]+)"[^>]*properties="cover-image"', opf)
+        assert item, "the cover's item has no properties=\"cover-image\" (EPUB 3: Kobo, Apple Books)"
+        return zf.read(item.group(1))
+
+
+def test_the_epub_cover_says_this_edition(book):
+    from PIL import Image
+
+    data = epub_cover(book.epub)
+    with Image.open(io.BytesIO(data)) as image:
+        text = dict(image.text)
+    assert text.get("Description") == f"Edition {BOOK['edition']}", text
+    assert text.get("Title") == BOOK["title"], text
+    # the picture is the drawing of this book.toml, pixel for pixel (the same bytes)
+    assert data == cover_png(BOOK), "the EPUB's cover is not drawn from this book.toml"
+
+
+def test_the_site_and_the_print_document_use_the_same_cover(book):
+    assert (book.html / "_static" / "cover.png").read_bytes() == epub_cover(book.epub)
+
+
+def test_no_cover_is_committed():
+    tracked = subprocess.run(["git", "-C", str(ROOT), "ls-files", "*.png"], capture_output=True,
+                             text=True, check=True).stdout.split()
+    covers = [p for p in tracked if "cover" in p]
+    assert not covers, f"a committed cover can print an old edition: {covers}"
+
+
+def test_the_cover_follows_the_edition():
+    """Another edition number draws another cover, whose text chunk names it."""
+    from PIL import Image
+
+    other = dict(BOOK, edition="2099.01")
+    data = cover_png(other)
+    assert data != cover_png(BOOK)
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.text["Description"] == "Edition 2099.01"
