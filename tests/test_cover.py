@@ -9,6 +9,7 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
 from conftest import BOOK, ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
@@ -36,8 +37,23 @@ def test_the_epub_cover_says_this_edition(book):
     assert data == cover_png(BOOK), "the EPUB's cover is not drawn from this book.toml"
 
 
-def test_the_site_and_the_print_document_use_the_same_cover(book):
-    assert (book.html / "_static" / "cover.png").read_bytes() == epub_cover(book.epub)
+@pytest.mark.parametrize("edition", ["", "-6in", "-large-print"])
+def test_every_pdf_edition_opens_on_the_epubs_cover(book, edition):
+    """Page 1 of each PDF is the same drawing as the EPUB's cover, pixel for pixel (Typst
+    keeps the pixels, not the PNG's bytes)."""
+    import pymupdf
+    from PIL import Image
+
+    with Image.open(io.BytesIO(epub_cover(book.epub))) as image:
+        drawn = image.convert("RGB")
+    doc = pymupdf.open(book.folder / f"{book.pdf.stem}{edition}.pdf")
+    images = doc[0].get_images()
+    assert len(images) == 1, images
+    pix = pymupdf.Pixmap(doc, images[0][0])
+    if pix.alpha or pix.n != 3:
+        pix = pymupdf.Pixmap(pymupdf.csRGB, pix, 0)
+    assert (pix.width, pix.height) == drawn.size
+    assert pix.samples == drawn.tobytes(), "the PDF's cover is another drawing than the EPUB's"
 
 
 def test_no_cover_is_committed():

@@ -314,8 +314,12 @@ def test_pdf_last_page_says_where_the_newest_edition_is_and_how_to_report_an_err
     assert top[-1].title == "This edition", [i.title for i in top]
     first = reader.get_destination_page_number(top[-1])
     last = normalise(" ".join(page_texts[first:]))
-    assert "newest edition" in last and "report an error" in last, last
-    assert BOOK["edition"] in last
+    from book_address import address_paragraphs  # the same words as the site's and the EPUB's
+
+    for kind in ("edition", "report"):
+        for para in address_paragraphs(kind, BOOK, BOOK["edition"], BOOK["reviewed"]):
+            assert normalise(para.astext()) in last, (kind, last)
+    assert "report an error" in last and BOOK["edition"] in last
 
 
 def chapter_start(reader, title: str) -> int:

@@ -206,10 +206,11 @@ FURO = Path(furo.__file__).parent / "theme" / "furo"
 
 
 def test_furo_still_writes_the_markup_the_books_page_template_patches():
-    """source/_templates/page.html replaces three pieces of furo's page (book_replace_once)."""
+    """source/_templates/page.html replaces pieces of furo's page (book_replace_once): each is still there."""
     template = (ROOT / "source" / "_templates" / "page.html").read_text()
     anchors = re.findall(r"book_replace_once\((?:super\(\)|body), '([^']+)'", template)
-    assert len(anchors) == 3, anchors
+    assert len(anchors) == template.count("book_replace_once("), anchors  # every call is read here
+    assert len(anchors) >= 4, anchors  # the drawers' labels, the phone header's search, the menu button
     furo_page = (FURO / "page.html").read_text()
     for anchor in anchors:
         assert anchor.replace("\\'", "'") in furo_page, f"furo's page.html no longer writes {anchor!r}: " \

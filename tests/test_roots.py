@@ -182,7 +182,12 @@ def test_html_furo_markup_the_templates_patch(html):
 
 @pytest.fixture
 def printed(app):
-    """The Typst document the print builder writes (book_print.py, book_typst.py)."""
+    """The Typst document the print builder writes (book_print.py, book_typst.py).
+    The cover is drawn at build time (never committed): a plain one stands in here."""
+    from PIL import Image
+
+    (app.srcdir / "_generated").mkdir(exist_ok=True)
+    Image.new("RGB", (60, 80), (30, 50, 80)).save(app.srcdir / "_generated" / "cover.png")
     app.build()
     no_warnings(app)
     return (app.outdir / "index.typ").read_text(encoding="utf-8")

@@ -12,8 +12,8 @@ Calibre drew the help page as its heading alone.
 In the EPUB only (the site's home page keeps its box: a browser tab is not
 read from the front):
 
-* the root document drops its copy of the box and the notes only the box
-  cited, and says in one line where help is ("Get help now", the first page);
+* the root document drops its copy of the box, with what its include file
+  adds after it (the box's sources), and the notes only these cited, and says in one line where help is ("Get help now", the first page);
 * on the help page the review date follows the box, so the 911 instruction is
   the first line under the heading at any text size, and the box is marked
   ``may-break`` (book-epub.css lets it run on to the next page).
@@ -71,8 +71,13 @@ class HelpOnceBeforeTheContents(SphinxPostTransform):
         pointer += [nodes.Text("In an emergency: "), ref,
                     nodes.Text(", the first page of this book, says whom to call.")]
         boxes[0].parent.insert(boxes[0].parent.index(boxes[0]), pointer)
+        # the box and what its include file adds after it ("Sources for this box", two
+        # paragraphs): all of it stays on the help page
+        source = boxes[0].source
         for box in boxes:
-            box.parent.remove(box)
+            parent = box.parent
+            for node in [n for n in parent.children if n.source == source]:
+                parent.remove(node)
         drop_unreferenced_notes(self.document)
 
     def box_first(self) -> None:
