@@ -18,7 +18,7 @@ import pytest
 SIX_INCH = {"width": 257, "height": 347}  # points: a 6-inch Kobo Clara or Kindle Paperwhite
 TEXT_SIZES = (12, 16)
 OPF = "{http://www.idpf.org/2007/opf}"
-HELP_WORDS = "call your local emergency number"  # a phrase of the help box, once, and of no other text before the contents
+HELP_WORDS = "call your local emergency number"  # said once in the help box, nowhere else before the contents
 
 
 def spine(epub) -> list[str]:

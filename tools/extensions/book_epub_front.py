@@ -13,7 +13,8 @@ In the EPUB only (the site's home page keeps its box: a browser tab is not
 read from the front):
 
 * the root document drops its copy of the box, with what its include file
-  adds after it (the box's sources), and the notes only these cited, and says in one line where help is ("Get help now", the first page);
+  adds after it (the box's sources), and the notes only these cited, and
+  says in one line where help is ("Get help now", the first page);
 * on the help page the review date follows the box, so the 911 instruction is
   the first line under the heading at any text size, and the box is marked
   ``may-break`` (book-epub.css lets it run on to the next page).
