@@ -7,7 +7,7 @@ and their directives, so this module registers stand-ins that do next to
 nothing, only so that the chapters parse:
 
 * ``:fact:`id``` becomes the id as plain text (no value, no unit, no citation);
-* ``reviewed``, ``downloads``, ``cite-this-book`` and ``half-lives-table``
+* ``reviewed``, ``downloads``, ``cite-this-book``, ``half-lives-table`` and ``book-address``
   each become one short paragraph, whatever their arguments and options.
 
 Loaded by benchmarks/stock_conf.py; nothing else should load it.
@@ -43,6 +43,6 @@ class StandIn(Directive):
 
 def setup(app):
     app.add_role("fact", fact_role)
-    for name in ("reviewed", "downloads", "cite-this-book", "half-lives-table"):
+    for name in ("reviewed", "downloads", "cite-this-book", "half-lives-table", "book-address"):
         app.add_directive(name, StandIn)
     return {"version": "bench", "parallel_read_safe": True, "parallel_write_safe": True}
