@@ -256,3 +256,15 @@ def test_a_stray_build_new_file_is_cleared_by_the_next_run(project):
     proc.terminate()
     _, err = proc.communicate(timeout=20)
     assert "File exists" not in err and "BUILD STOPPED" in err, err
+
+
+def test_figures_that_cannot_be_written_fail_in_one_line_naming_the_cause(tmp_path):
+    """A read-only source/, a full disk, a file where source/_generated belongs: one line, no traceback."""
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "source", source, ignore=shutil.ignore_patterns("_generated"))
+    (source / "_generated").write_text("a file where the figures' folder belongs")
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "extensions" / "figure_files.py"), str(source)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        f"cannot write the figures and the cover to {source / '_generated'}: File exists"], proc.stderr
