@@ -162,14 +162,14 @@ def draw_all(srcdir: Path, facts_file: Path) -> bool:
 
 def main(argv: list[str]) -> int:
     try:
-        return draw(argv)
+        return draw_everything(argv)
     except OSError as exc:  # a read-only source/, a full disk: one line that names the cause, no traceback
         print(f"cannot write the figures and the cover to {exc.filename or 'source/_generated'}: "
               f"{exc.strerror or exc}", file=sys.stderr)
         return 1
 
 
-def draw(argv: list[str]) -> int:
+def draw_everything(argv: list[str]) -> int:
     srcdir = Path(argv[0]) if argv else HERE.parents[1] / "source"
     facts_file = Path(argv[1]) if len(argv) > 1 else srcdir / "_data" / "facts.toml"
     if draw_all(srcdir, facts_file):
