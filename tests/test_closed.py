@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NAME, ROOT, build, copy_project, new_context
+from conftest import NAME, ROOT, build, new_context, tiny_project
 
 sys.path.insert(0, str(ROOT / "tools"))
 from gate import find_remote_resources  # noqa: E402
@@ -122,8 +122,9 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_a_tracker_injected_through_a_template_fails_the_build_and_publishes_nothing(book, tmp_path):
-    project = copy_project(tmp_path / "project")
+def test_a_tracker_injected_through_a_template_fails_the_build_and_publishes_nothing(tiny_book, tmp_path):
+    """On the tiny project (every extension, the same templates): the last good book stays."""
+    project = tiny_project(tmp_path / "project")
     template = project / "source" / "_templates" / "page.html"
     text = template.read_text()
     anchor = "{%- endif %}\n{%- endblock %}"  # the end of the page body, for every builder
@@ -132,7 +133,7 @@ def test_a_tracker_injected_through_a_template_fails_the_build_and_publishes_not
     tracker = '{% if builder == "html" %}<img src="http://tracker.example/t.gif" alt="">{% endif %}'
     template.write_text(text.replace(anchor, "{%- endif %}" + tracker + "\n{%- endblock %}", 1))
     out = tmp_path / "build"
-    shutil.copytree(book.folder, out, ignore=shutil.ignore_patterns("screenshots"))
+    shutil.copytree(tiny_book.folder, out, ignore=shutil.ignore_patterns("screenshots"))
     before = snapshot(out)
     proc = build(project, out, tmp_path / "work", dict(os.environ, SOURCE_DATE_EPOCH="1764000000"))
     assert proc.returncode == 1

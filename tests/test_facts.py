@@ -13,7 +13,7 @@ import pymupdf
 import pytest
 from pypdf import PdfReader
 
-from conftest import (NAME, ROOT, SOURCE, Book, build, copy_project, epub_text, html_text,
+from conftest import (NAME, ROOT, SOURCE, Book, build, epub_text, html_text, tiny_project,
                       pdf_text)
 
 sys.path.insert(0, str(ROOT / "tools" / "extensions"))
@@ -64,10 +64,12 @@ def test_values_stated_more_than_once_come_from_the_facts_file():
 
 @pytest.fixture(scope="module")
 def changed_book(tmp_path_factory) -> Book:
-    """A copy of the book with the half-life's lower bound changed from 30 to 20 hours,
-    built as after a fresh checkout: no figures drawn yet."""
+    """The tiny book (two chapters, every extension, the whole facts file: conftest.tiny_project)
+    with the half-life's lower bound changed from 30 to 20 hours, built as after a fresh
+    checkout: no figures drawn yet.  Mechanism, one of its chapters, states the half-life,
+    the steady state worked out from it and the concentration figure."""
     tmp = tmp_path_factory.mktemp("changed")
-    project = copy_project(tmp / "project")
+    project = tiny_project(tmp / "project")
     shutil.rmtree(project / "source" / "_generated", ignore_errors=True)
     facts_file = project / "source" / "_data" / "facts.toml"
     text = facts_file.read_text()
