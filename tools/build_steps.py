@@ -112,8 +112,20 @@ def stop_all(reason: str, grace: float = 3.0) -> None:
         for proc in procs:
             _kill_group(proc, sig)
         deadline = time.monotonic() + grace
-        while sig == signal.SIGTERM and time.monotonic() < deadline and any(p.poll() is None for p in procs):
+        while sig == signal.SIGTERM and time.monotonic() < deadline and not all(map(_ended, procs)):
             time.sleep(0.05)
+
+
+def _ended(proc: subprocess.Popen) -> bool:
+    """Has the step exited?  Asked without reaping it (WNOWAIT): the thread in proc.wait()
+    reaps it, and may be the very thread that runs stop_all from a signal handler, where
+    Popen.poll() would answer "running" for the whole grace period."""
+    if proc.returncode is not None:
+        return True
+    try:
+        return os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:  # already reaped
+        return True
 
 
 # Extra options for every Sphinx run (the Makefile's SPHINXOPTS, through --sphinxopts).
