@@ -130,7 +130,7 @@ def changed_facts() -> dict:
 def drawn_png(name: str, facts: dict) -> bytes:
     import figure_files
 
-    return figure_files.draw(name, facts, "light", png=True)[1]
+    return figure_files.draw(name, facts, "light", png=True, epub=True)[1]
 
 
 def svg_curve(svg: str, gid: str) -> list[tuple[float, float]]:

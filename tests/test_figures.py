@@ -19,13 +19,14 @@ import pytest
 from PIL import Image, ImageStat
 
 import browser_walks
-from conftest import NAME, SIX_INCH
+from conftest import NAME, SIX_INCH, SOURCE, TEXT_SIZES
 
 SVG = "{http://www.w3.org/2000/svg}"
 FIGURES = ("mechanism", "concentration", "panic-stopping")  # in reading order
 FIGURE_PAGES = ("mechanism", "cautions")
 PHONE = 360  # CSS px: a small phone
-MIN_PT, MIN_PX = 7, 12
+MIN_PT, MIN_PX = 7, 12  # the PDFs' labels (pt), the HTML's on a phone (CSS px)
+EPUB_SHARE = 0.85  # the EPUB's labels, of the reader's body size
 
 
 def svg_labels(svg: bytes) -> tuple[float, list[tuple[str, float]]]:
@@ -85,23 +86,46 @@ def test_the_epub_shows_each_figure_once_with_its_alternative_text(package):
     assert not [n for n in package if "-dark." in n], "the dark-mode figures belong to the HTML only"
 
 
-def test_every_figure_label_is_readable_on_a_6_inch_screen(book, package, mupdf_epub):
-    """At least 7 pt where MuPDF shows each figure on a true 6-inch screen
-    (257 x 347 pt) at a 12 pt reading size (the session's mutool run, conftest.mupdf_epub)."""
-    assert SIX_INCH == ["-W", "257", "-H", "347"]
-    shown = {}  # pixel size of a picture -> widths it is shown at, in points
-    for image in ET.fromstring(mupdf_epub[12]["trace"]).iter("fill_image"):
+def shown_widths(trace: bytes) -> dict[tuple[int, int], list[float]]:
+    """From a MuPDF trace: the pixel size of each picture drawn -> the widths it is shown at, in points."""
+    shown: dict[tuple[int, int], list[float]] = {}
+    for image in ET.fromstring(trace).iter("fill_image"):
         width = float(image.get("transform").split()[0])
         shown.setdefault((int(image.get("width")), int(image.get("height"))), []).append(width)
+    return shown
+
+
+def epub_drawing(name: str) -> bytes:
+    """The SVG of the EPUB's own drawing of a figure (figure_epub.py), written beside
+    the PNG it ships (figure_files.py); no edition carries it."""
+    path = SOURCE / "_generated" / f"{name}-epub.svg"
+    assert path.is_file(), f"{path} is missing: the build draws it (figure_files.py)"
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("reading_size", TEXT_SIZES)
+def test_every_epub_figure_label_is_at_least_85_percent_of_the_reading_size_on_a_6_inch_screen(
+        package, mupdf_epub, reading_size):
+    """Where MuPDF shows each figure on a true 6-inch screen (257 x 347 pt) at a 12 pt and a
+    16 pt reading size (the session's mutool runs, conftest.mupdf_epub), its smallest label
+    is at least EPUB_SHARE of the body size: readers who chose large type get large labels too."""
+    assert SIX_INCH == ["-W", "257", "-H", "347"]
+    shown = shown_widths(mupdf_epub[reading_size]["trace"])
+    sizes = {}
     for name in FIGURES:
         with Image.open(BytesIO(package[f"_images/{name}.png"])) as png:
-            pixels = png.size
+            sizes[name] = png.size
+    assert len(set(sizes.values())) == len(FIGURES), f"MuPDF's trace cannot tell the figures apart: {sizes}"
+    for name, pixels in sizes.items():
         assert pixels in shown, f"MuPDF did not draw the {name} figure"
-        svg = (book.html / "_images" / f"{name}.svg").read_bytes()
+        svg = epub_drawing(name)
         vb_width, vb_height = (float(v) for v in ET.fromstring(svg).get("viewBox").split()[2:])
-        assert abs(pixels[0] / pixels[1] - vb_width / vb_height) < 0.01, f"{name}: the PNG is not the SVG's drawing"
+        assert abs(pixels[0] / pixels[1] - vb_width / vb_height) < 0.01, \
+            f"{name}: the EPUB's PNG is not the drawing of {name}-epub.svg"
         size, text = smallest(svg, min(shown[pixels]))
-        assert size >= MIN_PT, f"{name}: {text!r} is {size:.1f} pt on a 6-inch screen"
+        assert size >= EPUB_SHARE * reading_size, (
+            f"{name}: {text!r} is {size:.1f} pt on a 6-inch screen at a {reading_size} pt reading size "
+            f"({size / reading_size:.0%} of it; at least {EPUB_SHARE:.0%})")
 
 
 # -- phones, light and dark ---------------------------------------------------------------

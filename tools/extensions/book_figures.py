@@ -20,7 +20,10 @@ figures of the current facts.  The chapters include them with
 * ``NAME.png``, greyscale at the width of a 6-inch 300 ppi screen: the EPUB,
   because Send-to-Kindle drops SVG on some devices.  The EPUB builder picks
   the PNG of the candidates because PNG comes first in its
-  ``supported_image_types`` (a documented builder attribute).
+  ``supported_image_types`` (a documented builder attribute).  It is the
+  EPUB's own drawing (``figure_epub.py``: narrow, few and large labels),
+  set in em (``figure_epub.SHOWN_WIDTH``) instead of the source's 100 %, so
+  it grows with the reader's font; book-epub.css caps it at the line's width.
 
 Scaled figures are not wrapped in a link to the picture file (``no-scaled-link``):
 on a phone a tap would open a bare SVG, white in dark mode.
@@ -31,6 +34,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from docutils import nodes
+from figure_epub import SHOWN_WIDTH
 from figure_files import FIGURES, draw_all
 from figure_model import DAYS_SHOWN, concentration_curves, model_parameters
 from sphinx.util import logging
@@ -72,9 +76,12 @@ def add_dark_twins(app, doctree) -> None:
 
 
 def keep_one_picture(app, doctree, docname) -> None:
-    """furo's pages show the light or the dark picture; every other format only the light one."""
+    """furo's pages show the light or the dark picture; every other format only the light one.
+    The EPUB's picture is as wide as its labels need (figure_epub.py), not the line's width."""
     for image in list(doctree.findall(nodes.image)):
         if image.get("uri", "").lstrip("/").startswith(GENERATED.lstrip("/")):  # the collector drops the "/"
+            if app.builder.name == "epub" and DARK not in image["classes"]:
+                image["width"] = SHOWN_WIDTH
             if DARK in image["classes"]:
                 if app.builder.name not in HTML_BUILDERS:
                     image.parent.remove(image)

@@ -14,8 +14,9 @@ never disagree with the text:
     trials, clonazepam against placebo, overall and for the two commonest
     reasons.
 
-Each is drawn for the narrowest place it is shown (a 6-inch e-reader, a
-phone; see WIDTH_IN and LABEL_PT), in a light and a dark palette.  A drawing
+Each is drawn for the narrowest place the HTML shows it (a phone; see
+WIDTH_IN and LABEL_PT), in a light and a dark palette; the EPUB has
+narrower drawings of its own (``figure_epub.py``), for a 6-inch e-reader.  A drawing
 whose texts collide, run off the canvas or fall below LABEL_PT fails here
 (check_labels), not in front of a reader.  ``figure_files.py`` writes the
 drawings as the files each edition shows.
@@ -33,11 +34,10 @@ from figure_model import DAYS_SHOWN, concentration_curves  # noqa: E402
 
 FIGURES = ("concentration", "mechanism", "panic-stopping")
 
-# Drawn for the narrowest place a figure is shown: a 6-inch e-reader at 12 pt
-# (MuPDF lays the picture out 161 pt wide) and a 360 px phone (328 px).  The
-# canvas is WIDTH_IN wide and no text is smaller than LABEL_PT, so a label is
-# LABEL_PT * 161 / (72 * WIDTH_IN) = 7.3 pt there and 15 CSS px on the phone
-# (tests/test_figures.py measures it in every format).  Few words, set in one
+# Drawn for the narrowest place the HTML shows a figure: a 360 px phone
+# (328 px).  The canvas is WIDTH_IN wide and no text is smaller than LABEL_PT,
+# so a label is 15 CSS px there (tests/test_figures.py measures it in every
+# format; the PDFs set the labels as text, the EPUB has figure_epub.py's).  Few words, set in one
 # line each where possible; every text must fit the canvas and clear every
 # other text (check_labels, at drawing time).
 WIDTH_IN = 3.2

@@ -2,11 +2,14 @@
 
     python tools/extensions/figure_files.py SOURCE_DIR [FACTS_FILE]
 
-Each figure (``figure_drawing.py``) is written three times into
-``SOURCE_DIR/_generated``: ``NAME.svg`` (the HTML in light mode, and the PDF
-editions, which lay it out as vector graphics), ``NAME-dark.svg`` (light
-strokes on a transparent ground, the HTML in dark mode) and ``NAME.png``
-(greyscale, for the EPUB: Send-to-Kindle drops SVG on some devices).
+Each figure (``figure_drawing.py``) is written into ``SOURCE_DIR/_generated``
+as ``NAME.svg`` (the HTML in light mode, and the PDF editions, which lay it
+out as vector graphics) and ``NAME-dark.svg`` (light strokes on a transparent
+ground, the HTML in dark mode).  Its EPUB drawing (``figure_epub.py``: narrow,
+few and large labels) is written as ``NAME.png`` (greyscale, the EPUB's
+picture: Send-to-Kindle drops SVG on some devices) and ``NAME-epub.svg``
+(the same drawing as vector: no edition ships it; the tests measure the
+PNG's labels by it).
 ``book_figures.py`` gives each format its picture.
 
 ``tools/build.py`` runs this once, before any Sphinx process starts, so no
@@ -29,11 +32,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from figure_drawing import DRAW, FIGURES, PALETTES, WIDTH_IN, _pyplot, _style, check_labels  # noqa: E402
+import figure_epub  # noqa: E402
+from figure_drawing import DRAW, FIGURES, PALETTES, _pyplot, _style, check_labels  # noqa: E402
 
 # PNG for the EPUB (Send-to-Kindle drops SVG on some devices): the width of a
 # 6-inch 300 ppi screen (1072 px), in shades of grey.
-PNG_DPI = 1072 / WIDTH_IN
+PNG_DPI = 1072 / figure_epub.WIDTH_IN
 
 
 # -- writing --------------------------------------------------------------------------
@@ -114,16 +118,19 @@ def stamp(facts_file: Path) -> str:
         version,  # cheaper than importing matplotlib when up to date
     )
 
-    code = b"".join((HERE / name).read_bytes() for name in ("figure_files.py", "figure_drawing.py", "figure_model.py"))
+    code = b"".join((HERE / name).read_bytes() for name in ("figure_files.py", "figure_drawing.py",
+                                                                   "figure_epub.py", "figure_model.py"))
     tools = f"matplotlib {version('matplotlib')} pillow {version('pillow')}".encode()
     return hashlib.sha256(facts_file.read_bytes() + code + tools).hexdigest()
 
 
-def draw(name: str, facts: dict, palette: str, png: bool = False) -> tuple[bytes, bytes | None]:
-    """One figure in one palette, checked: its SVG and, if asked, its PNG."""
+def draw(name: str, facts: dict, palette: str, png: bool = False,
+         epub: bool = False) -> tuple[bytes, bytes | None]:
+    """One figure in one palette, checked: its SVG and, if asked, its PNG
+    (of the EPUB's drawing if epub, else of the HTML's and the PDFs')."""
     plt = _pyplot()
     _style(plt, PALETTES[palette])
-    fig = DRAW[name](plt, facts, PALETTES[palette])
+    fig = (figure_epub.DRAW if epub else DRAW)[name](plt, facts, PALETTES[palette])
     try:
         check_labels(fig, name)
         return render_svg(fig), (render_png(fig) if png else None)
@@ -132,8 +139,9 @@ def draw(name: str, facts: dict, palette: str, png: bool = False) -> tuple[bytes
 
 
 def outputs() -> list[str]:
-    """The files drawn for each figure: SVG (HTML, PDF), its dark-mode twin (HTML), PNG (EPUB)."""
-    return [f"{name}{suffix}" for name in FIGURES for suffix in (".svg", "-dark.svg", ".png")]
+    """The files drawn for each figure: SVG (HTML, PDF), its dark-mode twin (HTML),
+    PNG (EPUB) and the EPUB drawing's SVG (the tests)."""
+    return [f"{name}{suffix}" for name in FIGURES for suffix in (".svg", "-dark.svg", ".png", "-epub.svg")]
 
 
 def is_fresh(out: Path, facts_file: Path) -> bool:
@@ -152,8 +160,9 @@ def draw_all(srcdir: Path, facts_file: Path) -> bool:
         return False
     facts = load_facts(facts_file)
     for name in FIGURES:
-        light, png = draw(name, facts, "light", png=True)
-        _atomic_write(out / f"{name}.svg", light)
+        _atomic_write(out / f"{name}.svg", draw(name, facts, "light")[0])
+        epub_svg, png = draw(name, facts, "light", png=True, epub=True)
+        _atomic_write(out / f"{name}-epub.svg", epub_svg)
         _atomic_write(out / f"{name}.png", png)
         _atomic_write(out / f"{name}-dark.svg", draw(name, facts, "dark")[0])
     _atomic_write(out / "figures.stamp", stamp(facts_file).encode())
