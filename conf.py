@@ -48,6 +48,7 @@ extensions = [
     "book_print",
     "book_search",
     "book_search_answers",
+    "book_short_notes",
     "book_sources",
     "book_units",
     "facts",
@@ -80,10 +81,12 @@ book_chapters_without_key_points = ["help", "questions", "about", "key-facts", "
 
 # Paths are relative to this file. One .bib file per chapter keeps merges clean.
 bibtex_bibfiles = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "source" / "bib").glob("*.bib"))
-bibtex_default_style = "unsrt_once"  # pybtex's unsrt, each source formatted once a build (pybtex_cache.py)
+# Chapters cite with :footcite:, so each chapter closes with its own notes, short
+# ones: who, year, short title, each linked to the source's full entry, which
+# stands once, in the back-matter bibliography (book_short_notes.py).
+bibtex_default_style = "short_note"  # the notes' style; the bibliography names its own (unsrt_once)
+bibtex_cite_id = "source-{key}"  # the id of each source's full entry, the notes' link target
 bibtex_reference_style = "label"
-# Chapters cite with :footcite:, so each chapter closes with its own sources;
-# the back-matter bibliography lists every source once.
 bibtex_foot_reference_style = "foot"
 
 # -- Facts (tools/extensions/facts.py) -----------------------------------------

@@ -15,7 +15,7 @@ from conftest import SOURCE
 HELP_TITLE = "Get help now"
 # US phone numbers as the book writes them: 911, 988 and 1-800-... numbers.
 PHONE = re.compile(r"(?<![\w.-])(?:911|988|1-8\d\d-[0-9A-Z]{3}-[0-9]{4})(?![\w-])")
-# Notes and bibliography quote source titles ("Poison Help: 1-800-222-1222"): not numbers to call.
+# The bibliography quotes source titles ("Poison Help: 1-800-222-1222"), and a note may name one: not numbers to call.
 NOT_CALLABLE = ("footnote", "footnote-list", "citation", "bibliography")
 
 

@@ -384,7 +384,7 @@ def test_no_note_mark_sits_alone_at_line_start(printed_marks):
 
 
 def test_no_bare_urls_in_the_text_block(reader, spans):
-    """Addresses belong in the sources (the notes, in smaller type) and the bibliography."""
+    """Addresses belong in the bibliography (the notes name their sources in short, book_short_notes.py)."""
     body = body_size(spans)
     bibliography = chapter_start(reader, doc_title("bibliography"))
     end = chapter_start(reader, "Index")
