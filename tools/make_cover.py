@@ -12,13 +12,15 @@ document.  The PNG's text chunks ``Title`` and ``Description`` ("Edition
 2026.12") carry the same words as the picture, so a test can read the
 edition off the EPUB's cover (tests/test_cover.py).
 
-Deterministic: no timestamp or software tag, matplotlib's bundled DejaVu Sans;
-redrawn only when book.toml, this file or matplotlib changes (cover.stamp).
+Deterministic: Pillow, no timestamp or software tag, matplotlib's bundled
+DejaVu Sans; redrawn only when book.toml, this file, matplotlib or Pillow
+changes (cover.stamp).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
 import os
 import sys
@@ -30,51 +32,64 @@ sys.path.insert(0, str(ROOT / "tools" / "extensions"))
 from book_data import book_toml, load_book  # noqa: E402
 
 COVER = Path("_generated") / "cover.png"  # relative to the source folder: the stable path
+# matplotlib's bundled DejaVu Sans, found without importing matplotlib (half a second)
+FONTS = Path(importlib.util.find_spec("matplotlib").submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf"
+
+
+# The layout, on a 6 x 9 inch page at 200 dpi: (x, y) of each text's anchor as fractions
+# of the width and of the height from the top, size in points, colour, weight, anchor
+# (Pillow's: "ls" the first line's baseline, "la" its ascender; "ld" the last line's baseline).
+DPI, PAGE_IN = 200, (6, 9)
+GROUND, WHITE, GOLD = "#1f3b57", "#ffffff", "#e8c547"
+TEXTS = (
+    ("Clonazepam", 0.08, 0.22, 40, WHITE, "Bold", "ls"),
+    ("(Klonopin)", 0.08, 0.30, 30, WHITE, "", "ls"),
+    ("How it works, what it treats,\nand its cautions", 0.08, 0.47, 18, WHITE, "", "la"),
+    ("A plain-language guide for\npatients and caregivers", 0.08, 0.64, 15, GOLD, "", "la"),
+)
+RULE = (0.08, 0.394, 0.92, 0.40)  # the gold rule: left, top, right, bottom
+LINE_SPACING = 1.48  # baseline to baseline, in font sizes
 
 
 def cover_png(book: dict) -> bytes:
-    """The cover for this book.toml, as PNG bytes."""
-    import matplotlib
+    """The cover for this book.toml, as PNG bytes: Pillow and the DejaVu Sans that
+    matplotlib ships (no matplotlib import: the cover is drawn before the figures, and
+    every Sphinx process of the build waits for it; book_cover.py)."""
+    from PIL import Image, ImageDraw, PngImagePlugin
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    width, height = (side * DPI for side in PAGE_IN)
+    image = Image.new("RGB", (width, height), GROUND)
+    draw = ImageDraw.Draw(image)
+    left, top, right, bottom = RULE
+    draw.rectangle((left * width, top * height, right * width - 1, bottom * height - 1), fill=GOLD)
+    footer = f"{book['author']}\nEdition {book['edition']}"
+    for text, x, y, size, colour, weight, anchor in (*TEXTS, (footer, 0.08, 0.92, 11, WHITE, "", "ld")):
+        font = _font(weight, size)
+        step = LINE_SPACING * size * DPI / 72
+        lines = text.split("\n")
+        first = y * height - (step * (len(lines) - 1) if anchor == "ld" else 0)
+        for i, line in enumerate(lines):
+            draw.text((x * width, first + i * step), line, font=font, fill=colour, anchor=anchor[0] + (
+                "s" if anchor == "ld" else anchor[1]))
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Title", book["title"])
+    info.add_text("Description", f"Edition {book['edition']}")
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", pnginfo=info, optimize=False)
+    return buf.getvalue()
 
-    # matplotlib's own defaults, whatever a figure drawn before in this process set
-    # (figure_files.py draws the figures first): the same bytes from any process.
-    with matplotlib.rc_context():
-        plt.rcdefaults()
-        return _draw(plt, book)
 
+def _font(weight: str, size: float):
+    from PIL import ImageFont
 
-def _draw(plt, book: dict) -> bytes:
-    fig = plt.figure(figsize=(6, 9), dpi=200)
-    try:
-        fig.patch.set_facecolor("#1f3b57")
-        ax = fig.add_axes([0, 0, 1, 1])
-        ax.set_axis_off()
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1)
-        ax.add_patch(plt.Rectangle((0.08, 0.60), 0.84, 0.006, color="#e8c547"))
-        ax.text(0.08, 0.78, "Clonazepam", color="white", fontsize=40, weight="bold", family="DejaVu Sans")
-        ax.text(0.08, 0.70, "(Klonopin)", color="white", fontsize=30, family="DejaVu Sans")
-        ax.text(0.08, 0.53, "How it works, what it treats,\nand its cautions", color="white",
-                fontsize=18, family="DejaVu Sans", va="top", linespacing=1.4)
-        ax.text(0.08, 0.36, "A plain-language guide for\npatients and caregivers", color="#e8c547",
-                fontsize=15, family="DejaVu Sans", va="top", linespacing=1.4)
-        ax.text(0.08, 0.08, f"{book['author']}\nEdition {book['edition']}", color="white",
-                fontsize=11, family="DejaVu Sans", linespacing=1.5)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=200, metadata={
-            "Software": None, "Title": book["title"], "Description": f"Edition {book['edition']}"})
-        return buf.getvalue()
-    finally:
-        plt.close(fig)
+    return ImageFont.truetype(str(FONTS / f"DejaVuSans{'-' + weight if weight else ''}.ttf"), round(size * DPI / 72))
 
 
 def _stamp(root: Path) -> str:
     from importlib.metadata import version
 
-    data = book_toml(root).read_bytes() + Path(__file__).read_bytes() + version("matplotlib").encode()
+    data = (book_toml(root).read_bytes() + Path(__file__).read_bytes() + version("matplotlib").encode()
+            + version("pillow").encode())
     return hashlib.sha256(data).hexdigest()
 
 
