@@ -106,15 +106,18 @@ node_modules/.installed: package.json package-lock.json | sysdeps-test
 # (make itself then exits 2, whatever pytest's code was).
 # The three layers (README, "Tests"): `make test-fast` runs the first alone; `make test`
 # builds the book once, then runs all three, the 25 slowest tests listed at the end.
+# Both run on every core (pytest-xdist: one worker a core; each checker's tests on one
+# worker, conftest.py).  PYTEST_ARGS="-n 0" runs them in one process.
+PYTEST_PARALLEL = -n auto --dist loadgroup
 PYTEST_RUN = status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests: that is a failure" >&2; fi; \
 	  exit $$status
 test: venv sysdeps-test node_modules/.installed
 	$(BUILD) book $(SPHINXFLAGS)
-	@$(VENVPY) -m pytest --durations=25 $(PYTEST_ARGS); $(PYTEST_RUN)
+	@$(VENVPY) -m pytest $(PYTEST_PARALLEL) --durations=25 $(PYTEST_ARGS); $(PYTEST_RUN)
 
 test-fast: venv
-	@$(VENVPY) -m pytest -m "not slow" $(PYTEST_ARGS); $(PYTEST_RUN)
+	@$(VENVPY) -m pytest $(PYTEST_PARALLEL) -m "not slow" $(PYTEST_ARGS); $(PYTEST_RUN)
 
 # The linters, at the versions of requirements.lock; their settings are in pyproject.toml.
 .PHONY: check

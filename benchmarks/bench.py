@@ -263,6 +263,7 @@ def test_rows(b: Bench, i: int) -> None:
         return
     dest = b.work / "make-test"
     b.measure("make_test_built", b.run, [ROOT / ".venv" / "bin" / "python", "-m", "pytest", "--durations=25",
+                                         "-n", "auto", "--dist", "loadgroup",  # as make test (PYTEST_PARALLEL)
                                          "-p", "no:cacheprovider", "--rootdir", dest, dest / "tests"],
               f"make-test-built-{i}")
     b.measure("make_test_fast", b.run, ["make", "-C", dest, "test-fast", f"VENVDIR={ROOT / '.venv'}",

@@ -11,6 +11,7 @@ every extension, two chapters) in a temporary folder, in seconds.
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import html
 import http.server
@@ -70,6 +71,13 @@ def _layer_of(item) -> str | None:
     return None
 
 
+# The suite runs on every core (pytest-xdist, `-n auto --dist loadgroup`, Makefile).
+# A session fixture runs once per worker, so the tests of one costly checker go to
+# one worker together: each checker still runs once.  First match wins.
+CHECKER_GROUPS = ("walks", "chromium", "mupdf_epub", "ace_report", "calibre_kindle", "tiny_book",
+                  "all_page_texts", "texts")
+
+
 def pytest_collection_modifyitems(items):
     """A test that reads the built book, or runs the build script, is slow: it needs
     a build first.  ``pytest -m "not slow"`` is then the fast layer alone: the
@@ -81,6 +89,10 @@ def pytest_collection_modifyitems(items):
         if layer:
             item.add_marker(pytest.mark.slow)
             item.add_marker(getattr(pytest.mark, layer))
+        names = set(getattr(item, "fixturenames", ()))
+        group = next((g for g in CHECKER_GROUPS if g in names), None)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @dataclass(frozen=True)
@@ -117,9 +129,12 @@ def build(root: Path, out: Path, work: Path, env: dict | None = None, target: st
 def book() -> Book:
     # BOOK_DIR points the tests at another published folder (default: build/).
     folder = Path(os.environ.get("BOOK_DIR", ROOT / "build"))
-    if not (folder / f"{NAME}.epub").exists():
-        proc = build(ROOT, folder, ROOT / "_build" / "book")
-        assert proc.returncode == 0, proc.stdout + proc.stderr
+    (ROOT / "_build").mkdir(exist_ok=True)
+    with open(ROOT / "_build" / "book-fixture.lock", "w") as lock:  # one worker builds; the others wait
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / f"{NAME}.epub").exists():
+            proc = build(ROOT, folder, ROOT / "_build" / "book")
+            assert proc.returncode == 0, proc.stdout + proc.stderr
     return Book(folder)
 
 
