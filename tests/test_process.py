@@ -6,7 +6,8 @@ file named build.new blocked every later build; every write error said
 "check the permissions"; SOURCE_DATE_EPOCH empty, "yesterday" or past 2107
 ended in a Sphinx traceback, 2100 or 1969 were printed as the edition date;
 `reviewed = "31 February 2026"` was published.  Fast: a tiny fake project
-whose only step is a stand-in figure script, or the functions alone.
+whose steps hang (a stand-in figure script, a conf.py that keeps each Sphinx
+process waiting), or the functions alone.
 """
 
 from __future__ import annotations
@@ -46,13 +47,15 @@ time.sleep(60)
 
 @pytest.fixture
 def project(tmp_path) -> Path:
-    """A fake project: the book's data files, and a figure step that hangs."""
+    """A fake project: the book's data files, and steps that hang (the figures, Sphinx)."""
     root = tmp_path / "project"
     (root / "source" / "_data").mkdir(parents=True)
     for name in ("book.toml", "facts.toml"):
         shutil.copy(ROOT / "source" / "_data" / name, root / "source" / "_data" / name)
     (root / "tools" / "extensions").mkdir(parents=True)
     (root / "tools" / "extensions" / "figure_files.py").write_text(HANGING_STEP)
+    # The Sphinx processes start beside the figure step: their configuration keeps them waiting too.
+    (root / "conf.py").write_text("import time\ntime.sleep(60)\n")
     return root
 
 

