@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from xdist_groups import put_in_group
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "source"
@@ -73,12 +74,13 @@ def _layer_of(item) -> str | None:
 
 # The suite runs on every core (pytest-xdist, `-n auto --dist loadgroup`, Makefile).
 # A session fixture runs once per worker, so the tests of one costly checker go to
-# one worker together: each checker still runs once.  First match wins.
+# one worker together: each checker still runs once (xdist_groups.py).  First match wins.
 CHECKER_GROUPS = ("walks", "chromium", "mupdf_epub", "ace_report", "calibre_kindle", "tiny_book",
                   "all_page_texts", "texts")
 
 
-def pytest_collection_modifyitems(items):
+@pytest.hookimpl(tryfirst=True)  # before xdist's, which reads the groups
+def pytest_collection_modifyitems(config, items):
     """A test that reads the built book, or runs the build script, is slow: it needs
     a build first.  ``pytest -m "not slow"`` is then the fast layer alone: the
     sources, the data and each extension on its own tiny test root."""
@@ -92,7 +94,7 @@ def pytest_collection_modifyitems(items):
         names = set(getattr(item, "fixturenames", ()))
         group = next((g for g in CHECKER_GROUPS if g in names), None)
         if group:
-            item.add_marker(pytest.mark.xdist_group(group))
+            put_in_group(item, group, config)
 
 
 @dataclass(frozen=True)

@@ -197,9 +197,12 @@ def main(argv=None) -> int:
                    "epub": (build_epub, root, work, env),
                    "pdf": (build_pdf, root, work, env, tuple(args.edition or PDF_EDITIONS))}[args.target]
             _, out = side_by_side([(draw_figures, root, env, drawing_locks(root)), one])
-            print({"html": f"HTML in {out}/index.html",
-                   "epub": f"EPUB in {out} (EPUBCheck: 0 errors, 0 warnings)",
-                   "pdf": "PDF in " + ", ".join(map(str, out))}[args.target])
+            if args.target == "html":
+                print(f"HTML in {out}/index.html")
+            elif args.target == "epub":
+                print(f"EPUB in {out} (EPUBCheck: 0 errors, 0 warnings)")
+            else:
+                print("PDF in " + ", ".join(map(str, out)))
     except (BuildError, OSError) as exc:
         stop_all("the build failed")
         if isinstance(exc, OSError):  # a folder that cannot be written, a full disk: one line, no traceback
