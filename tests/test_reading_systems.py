@@ -221,8 +221,10 @@ def test_note_references_read_as_one_pair_of_brackets_in_a_css_reading_system(ch
 def test_headings_stay_with_their_text_in_a_css_reading_system(chromium, unpacked, package, documents, size):
     """Kobo, Apple Books and Kindle keep a heading with the text after it when the CSS asks
     (break-after: avoid), and a short box that must start a page takes its heading with it.
-    Chromium, with the EPUB's own CSS on a 6-inch page, stands in for them here.  (MuPDF keeps
-    nothing together: it can still end a page with a heading.)"""
+    A table's title (the EPUB sets a table as a labelled list) is a heading too: whole or in
+    part, it may not end a page, its rows on the next.  Chromium, with the EPUB's own CSS on a
+    6-inch page, stands in for them here.  (MuPDF keeps nothing together: it can still end a
+    page with a heading.)"""
     import pymupdf
 
     page = chromium.new_page()
@@ -233,6 +235,8 @@ def test_headings_stay_with_their_text_in_a_css_reading_system(chromium, unpacke
         page.goto((unpacked / name).as_uri())
         heads = set(page.evaluate("""() => [...document.querySelectorAll('h1, h2, h3, h4, p.rubric')]
             .map(h => h.innerText.replace(/\\s+/g, ' ').trim())"""))
+        titles = page.evaluate("""() => [...document.querySelectorAll('p.table-list-title')]
+            .map(h => h.innerText.replace(/\\s+/g, ' ').trim())""")
         page.add_style_tag(content=f"html {{ font-size: {size}pt; }}")
         pdf = pymupdf.open(stream=page.pdf(width="3.57in", height="4.82in", margin={m: "0.15in" for m in
                                            ("top", "bottom", "left", "right")}), filetype="pdf")
@@ -241,6 +245,8 @@ def test_headings_stay_with_their_text_in_a_css_reading_system(chromium, unpacke
             checked += bool(lines)
             if lines and any(" ".join(lines[-k:]) in heads for k in (1, 2, 3)):
                 stranded.append(f"{name} page {number}: {lines[-1]!r}")
+            elif lines and any(t.startswith(" ".join(lines[-k:])) for k in (1, 2, 3) for t in titles):
+                stranded.append(f"{name} page {number}: {lines[-1]!r} (a table's title)")
     page.close()
     assert checked > 100, f"only {checked} pages laid out"
     assert not stranded, f"a heading ends a page at {size} pt, its text on the next:\n" + "\n".join(stranded)
