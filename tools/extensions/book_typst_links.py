@@ -88,7 +88,9 @@ class LinksMixin:
 
     def n_footnote(self, node) -> str:
         self.ids(node)
-        return f"\n\n#fnote[{self.children(node)}]\n\n"
+        # the first note of a chapter's list stands apart from the text above it
+        first = not isinstance(node.previous_sibling(), nodes.footnote)
+        return f"\n\n#fnote({'first: true, ' if first else ''})[{self.children(node)}]\n\n"
 
     def n_citation(self, node) -> str:  # the bibliography: in the body size, unlike a chapter's sources
         self.ids(node)
