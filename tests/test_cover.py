@@ -72,3 +72,14 @@ def test_the_cover_follows_the_edition():
     assert data != cover_png(BOOK)
     with Image.open(io.BytesIO(data)) as image:
         assert image.text["Description"] == "Edition 2099.01"
+
+
+@pytest.mark.parametrize("raqm", [True, False])
+def test_the_cover_is_the_same_picture_whatever_text_libraries_the_system_has(monkeypatch, raqm):
+    """Pillow lays text out with Raqm where the system has libfribidi: a fresh Debian 12 drew
+    the cover before Chromium's packages brought libfribidi in, and the test's drawing after."""
+    from PIL import ImageFont
+
+    plain = cover_png(BOOK)
+    monkeypatch.setattr(ImageFont.core, "HAVE_RAQM", raqm)
+    assert cover_png(BOOK) == plain, f"the cover changes where Raqm is {'there' if raqm else 'missing'}"

@@ -82,7 +82,10 @@ def cover_png(book: dict) -> bytes:
 def _font(weight: str, size: float):
     from PIL import ImageFont
 
-    return ImageFont.truetype(str(FONTS / f"DejaVuSans{'-' + weight if weight else ''}.ttf"), round(size * DPI / 72))
+    # Pillow's own layout, never Raqm: Raqm is used only where the system has libfribidi,
+    # so the same cover came out in other bytes once Chromium's packages brought it in.
+    return ImageFont.truetype(str(FONTS / f"DejaVuSans{'-' + weight if weight else ''}.ttf"), round(size * DPI / 72),
+                              layout_engine=ImageFont.Layout.BASIC)
 
 
 def _stamp(root: Path) -> str:
