@@ -67,3 +67,22 @@ def test_without_git_or_source_date_epoch_the_build_is_dated_by_the_review_date(
     # With git history, the last commit dates it, silently.
     proc = subprocess.run([sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, env=env)
     assert "No git history" not in proc.stdout and proc.returncode == 0
+
+
+def test_the_quick_exit_keeps_sphinx_builds_status_messages_and_warning_file(tmp_path):
+    """tools/sphinx_build.py leaves without Python's clean-up (os._exit): nothing sphinx-build
+    says or writes may be lost, and a warning under -W must still fail the run."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text("")
+    (src / "index.rst").write_text("Title\n=====\n\nA reference to :ref:`nowhere`.\n")
+    warnings = tmp_path / "warnings.txt"
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "sphinx_build.py"), "-b", "html", "-W", "-n",
+                           "-w", str(warnings), str(src), str(tmp_path / "out")], capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "undefined label: 'nowhere'" in proc.stderr and "undefined label: 'nowhere'" in warnings.read_text()
+    (src / "index.rst").write_text("Title\n=====\n\nNo fault here.\n")
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "sphinx_build.py"), "-b", "html", "-W",
+                           str(src), str(tmp_path / "out")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "build succeeded" in proc.stdout and (tmp_path / "out" / "index.html").is_file()

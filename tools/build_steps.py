@@ -147,7 +147,7 @@ def sphinx_options() -> list[str]:
 
 def sphinx(root: Path, builder: str, out: Path, doctrees: Path, env: dict, extra=(), nice: int = 0) -> float:
     cmd = [
-        sys.executable, "-m", "sphinx", "-b", builder, "-c", str(root),
+        sys.executable, str(Path(__file__).resolve().parent / "sphinx_build.py"), "-b", builder, "-c", str(root),
         "-d", str(doctrees), *sphinx_options(), *extra, str(root / "source"), str(out),
     ]
     if nice and shutil.which("nice"):
