@@ -56,8 +56,9 @@ sys.path.insert(0, str(ROOT / "tools" / "extensions"))
 # The three concerns, one module each; their names are re-exported here for the
 # tests and the benchmark (build.Published, build.publish, build.epubcheck_command, ...).
 from book_data import load_book  # noqa: E402
+from kepub import kepub_name  # noqa: E402
 from build_checks import (check_facts, check_images, default_env, epub_duplicate_images,  # noqa: E402,F401
-                          gate_book, prune_static)
+                          gate, prune_static)
 from build_publish import (Published, cannot_write, check_writable, exchange, held, html_zip,  # noqa: E402,F401
                            publish, recover, remove, ship_downloads)
 from build_steps import (PDF_EDITIONS, STOPPING, USER_SPHINX_OPTS, BuildError,  # noqa: E402,F401
@@ -75,6 +76,15 @@ def stopped_by_signal(signum, frame) -> None:
     raise Stopped(f"{signal.Signals(signum).name} received; every step was stopped", signum)
 
 
+def built_and_gated(build_format, root: Path, work: Path, env: dict):
+    """The EPUBs or the PDFs, built, checked, then through the output gate at once, beside
+    the other builds: only the site, which gets the downloads last, is gated at the end."""
+    made = build_format(root, work, env)
+    files = [made, kepub_name(made)] if isinstance(made, Path) else made
+    gate(root, files, work)
+    return made
+
+
 def build_side_by_side(timed, root: Path, work: Path, env: dict) -> dict:
     """The three formats at once, and the pictures they wait for (draw_figures); the
     first to fail stops the others (stop_all)."""
@@ -82,8 +92,8 @@ def build_side_by_side(timed, root: Path, work: Path, env: dict) -> dict:
     locks = drawing_locks(root)  # before any Sphinx process starts
     with ThreadPoolExecutor(max_workers=4) as pool:
         jobs = {pool.submit(timed, "figures", draw_figures, root, env, locks): "figures",
-                pool.submit(timed, "EPUB", build_epub, root, work, env): "EPUB",
-                pool.submit(timed, "PDF", build_pdf, root, work, env): "PDF",
+                pool.submit(timed, "EPUB", built_and_gated, build_epub, root, work, env): "EPUB",
+                pool.submit(timed, "PDF", built_and_gated, build_pdf, root, work, env): "PDF",
                 pool.submit(timed, "HTML", build_html, root, work, env, downloads=None): "HTML"}
         for job in as_completed(jobs):
             fmt = jobs[job]
@@ -100,7 +110,7 @@ def build_side_by_side(timed, root: Path, work: Path, env: dict) -> dict:
 
 def assemble(root: Path, stage: Path, name: str, outputs: dict, env: dict) -> None:
     """The book in stage/: the PDFs and EPUB, the site with them as downloads, the zip; checked."""
-    shipped = [*outputs["PDF"], outputs["EPUB"], outputs["EPUB"].with_name(f"{name}.kepub.epub")]
+    shipped = [*outputs["PDF"], outputs["EPUB"], kepub_name(outputs["EPUB"])]
     for f in shipped:
         shutil.copyfile(f, stage / f.name)
     # .buildinfo is Sphinx's own bookkeeping (it hashes the absolute download path): not for readers.
@@ -114,7 +124,7 @@ def assemble(root: Path, stage: Path, name: str, outputs: dict, env: dict) -> No
         ship_html_zip(stage / "html", lambda: html_zip(stage / "html", stage / f"{name}-html.zip", env))
     except ShippingError as exc:
         raise BuildError(str(exc)) from exc
-    gate_book(root, stage, name)
+    gate(root, [stage / "html"], stage)  # the EPUBs and PDFs passed it as they were built (built_and_gated)
     duplicates = epub_duplicate_images(stage / f"{name}.epub")
     if duplicates:
         raise BuildError("the EPUB carries an image twice: " + "; ".join(duplicates))
