@@ -76,7 +76,7 @@ def _layer_of(item) -> str | None:
 # A session fixture runs once per worker, so the tests of one costly checker go to
 # one worker together: each checker still runs once (xdist_groups.py).  First match wins.
 CHECKER_GROUPS = ("walks", "chromium", "mupdf_epub", "ace_report", "calibre_kindle", "tiny_book",
-                  "all_page_texts", "texts")
+                  "changed_book", "all_page_texts", "texts")
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's, which reads the groups
@@ -148,21 +148,27 @@ class CheckerReport:
     files: tuple = ()
 
 
-@pytest.fixture(scope="session")
-def epubcheck_report(book) -> CheckerReport:
-    """EPUBCheck's verdict on the published EPUB, from the build that made it.
+def build_epubcheck(book: Book, published: Path) -> CheckerReport:
+    """EPUBCheck's verdict on a published EPUB (the EPUB or the Kobo edition), from the
+    build that made it.
 
-    tools/build.py runs EPUBCheck (--failonwarnings) on the EPUB before it publishes
-    anything, and keeps its report beside the EPUB it checked, in the work folder
-    (BOOK_WORK, default _build/book: where `make book` and `make test` build).  The
-    report counts only if that EPUB is byte for byte the published one."""
+    tools/build.py runs EPUBCheck (--failonwarnings) on both before it publishes
+    anything, and keeps each report beside the file it checked, in the work folder
+    (BOOK_WORK, default _build/book: where `make book` and `make test` build).  A
+    report counts only if that file is byte for byte the published one."""
     work = Path(os.environ.get("BOOK_WORK", ROOT / "_build" / "book"))
-    checked, log = work / "epub" / f"{NAME}.epub", work / "epub" / f"{NAME}.epubcheck.txt"
+    checked = work / "epub" / published.name
+    log = checked.with_suffix(".epubcheck.txt")
     assert log.is_file(), (f"no EPUBCheck report at {log}: the build that published {book.folder}/ left none "
                            "(set BOOK_WORK to its work folder)")
-    assert checked.is_file() and checked.read_bytes() == book.epub.read_bytes(), \
-        f"{checked} is not the published {book.epub}: its EPUBCheck report is about another EPUB"
+    assert checked.is_file() and checked.read_bytes() == published.read_bytes(), \
+        f"{checked} is not the published {published}: its EPUBCheck report is about another file"
     return CheckerReport(0, log.read_text(errors="replace"), (checked,))
+
+
+@pytest.fixture(scope="session")
+def epubcheck_report(book) -> CheckerReport:
+    return build_epubcheck(book, book.epub)
 
 
 def copy_project(dest: Path) -> Path:
