@@ -100,21 +100,29 @@ def _axes(fig, left_pt, bottom_pt, right_pt, top_pt):
     return fig.add_axes((left_pt / w, bottom_pt / h, 1 - (left_pt + right_pt) / w, 1 - (bottom_pt + top_pt) / h))
 
 
+def plot_concentration(ax, days, single, repeated, p: dict, grey: dict, *, width: float, headroom: float,
+                       label_gap: float) -> float:
+    """The two curves and the last dose's line, with their ids (the tests find them by
+    them), for this drawing and the EPUB's (figure_epub.py); the top of the plot."""
+    ax.patch.set_gid("plot-area")
+    ax.patch.set_facecolor("none")
+    line, = ax.plot(days, repeated, color=grey["ink"], linewidth=width)
+    line.set_gid("repeated-doses")
+    line, = ax.plot(days, single, color=grey["ink"], linewidth=2.0, linestyle=(0, (3, 1.5)))
+    line.set_gid("one-dose")
+    last = (p["doses"] - 1) * p["interval"] / 24
+    top = max(repeated) + headroom  # room above the curve for its label
+    ax.axvline(last, color=grey["mid"], linewidth=1.2, linestyle=":")
+    ax.text(last + label_gap, top, "last dose", va="top")
+    return top
+
+
 def draw_concentration(plt, facts: dict, grey: dict):
     times, single, repeated, p = concentration_curves(facts)
     days = [t / 24 for t in times]
     fig = _canvas(plt, 2.85)
     ax = _axes(fig, 24, 64, 10, 22)
-    ax.patch.set_gid("plot-area")
-    ax.patch.set_facecolor("none")
-    line, = ax.plot(days, repeated, color=grey["ink"], linewidth=1.8)
-    line.set_gid("repeated-doses")
-    line, = ax.plot(days, single, color=grey["ink"], linewidth=2.0, linestyle=(0, (3, 1.5)))
-    line.set_gid("one-dose")
-    last = (p["doses"] - 1) * p["interval"] / 24
-    top = max(repeated) + 0.75  # room above the curve for its label
-    ax.axvline(last, color=grey["mid"], linewidth=1.2, linestyle=":")
-    ax.text(last + 0.4, top, "last dose", va="top")
+    top = plot_concentration(ax, days, single, repeated, p, grey, width=1.8, headroom=0.75, label_gap=0.4)
     ax.text(0.5, max(repeated) + 0.12, "twice a day", va="bottom")
     ax.text(2.6, 0.45, "one dose", va="bottom")
     ax.set_xlim(0, DAYS_SHOWN)

@@ -25,7 +25,7 @@ The PNG of these drawings is the EPUB's picture, and their SVG
 
 from __future__ import annotations
 
-from figure_drawing import HEAD_PT, LABEL_PT, _axes
+from figure_drawing import HEAD_PT, LABEL_PT, _axes, plot_concentration
 from figure_model import DAYS_SHOWN, concentration_curves
 
 WIDTH_EM = 9.2  # the canvas, in label sizes (LABEL_PT)
@@ -95,16 +95,7 @@ def draw_concentration(plt, facts: dict, grey: dict):
     fig = _canvas(plt, HEIGHT_EM - 0.1)  # not the mechanism's size: the tests tell them apart by it
     em = LABEL_PT
     ax = _axes(fig, 1.2 * em, 5.4 * em, 0.75 * em, 1.3 * em)
-    ax.patch.set_gid("plot-area")
-    ax.patch.set_facecolor("none")
-    line, = ax.plot(days, repeated, color=grey["ink"], linewidth=1.3)
-    line.set_gid("repeated-doses")
-    line, = ax.plot(days, single, color=grey["ink"], linewidth=2.0, linestyle=(0, (3, 1.5)))
-    line.set_gid("one-dose")
-    last = (p["doses"] - 1) * p["interval"] / 24
-    top = max(repeated) + 1.6  # room above the curve for its label
-    ax.axvline(last, color=grey["mid"], linewidth=1.2, linestyle=":")
-    ax.text(last + 0.2, top, "last dose", va="top")
+    top = plot_concentration(ax, days, single, repeated, p, grey, width=1.3, headroom=1.6, label_gap=0.2)
     ax.set_xlim(0, DAYS_SHOWN)
     ax.set_ylim(0, top)
     ax.set_xticks(range(0, DAYS_SHOWN + 1, 10))
