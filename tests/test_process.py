@@ -271,3 +271,15 @@ def test_figures_that_cannot_be_written_fail_in_one_line_naming_the_cause(tmp_pa
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert proc.stderr.strip().splitlines() == [
         f"cannot write the figures and the cover to {source / '_generated'}: File exists"], proc.stderr
+
+
+def test_a_step_run_at_a_lower_priority_gets_it_against_the_other_steps_too(tmp_path):
+    """Each step is a session of its own; where the kernel groups processes by session
+    (autogroup), a nice value alone only counts inside the session, so the group gets it too."""
+    out = tmp_path / "priority"
+    build_steps.run(["sh", "-c", f"nice > {out}; cat /proc/self/autogroup >> {out} 2>/dev/null || true"],
+                    "a step at a lower priority", dict(os.environ), nice=5)
+    lines = out.read_text().splitlines()
+    assert int(lines[0]) >= 5, lines
+    if Path("/proc/self/autogroup").exists():
+        assert lines[1].endswith("nice 5"), lines

@@ -10,6 +10,7 @@ Part of tools/build.py, the entry point.
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import re
 import shutil
@@ -32,12 +33,13 @@ class BuildError(Exception):
 
 
 def run(cmd: list[str], what: str, env: dict, cwd: Path | None = None, log: Path | None = None,
-        hand_over: tuple[int, ...] = ()) -> float:
+        hand_over: tuple[int, ...] = (), nice: int = 0) -> float:
     """Run one step in a process group of its own; raise BuildError naming the step if it fails.
 
     The group is stopped with the build: by stop_all() when another format failed
     or a signal came, and by the kernel (PR_SET_PDEATHSIG) if build.py is killed outright.
-    ``hand_over``: open descriptors (locks) the step inherits; closed here either way."""
+    ``hand_over``: open descriptors (locks) the step inherits; closed here either way.
+    ``nice``: the step's lower priority beside the others (_lower_priority)."""
     start = time.monotonic()
     out = None
     try:
@@ -45,7 +47,8 @@ def run(cmd: list[str], what: str, env: dict, cwd: Path | None = None, log: Path
             raise BuildError(f"{what} not started: {STOPPING.reason}")
         out = open(log, "w") if log is not None else None
         proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT if out else None,
-                                start_new_session=True, preexec_fn=_die_with_parent, pass_fds=hand_over)
+                                start_new_session=True, pass_fds=hand_over,
+                                preexec_fn=functools.partial(_in_the_child, nice))
     except FileNotFoundError as exc:
         raise BuildError(f"{what}: {cmd[0]} is missing ({exc.strerror}): run make sysdeps") from None
     finally:
@@ -93,12 +96,29 @@ class _Stopping(threading.Event):
 STOPPING = _Stopping()
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: SIGKILL when build.py dies, even of SIGKILL (Linux)."""
+def _in_the_child(nice: int) -> None:
+    """In the child, before exec (after setsid): SIGKILL when build.py dies, even of SIGKILL
+    (Linux); then the step's priority."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
+        pass
+    if nice:
+        _lower_priority(nice)
+
+
+def _lower_priority(nice: int) -> None:
+    """A lower priority for this process and what it starts.  Where the kernel groups
+    processes by session (autogroup, on in Debian's kernels), a process's nice value only
+    counts against the processes of its own session, and each step has a session of its
+    own: so the session's group gets the nice value too.  (`nice -n 7` alone, as the HTML
+    build had it, changed nothing beside the other builds.)"""
+    os.nice(nice)
+    try:
+        with open("/proc/self/autogroup", "w") as f:
+            f.write(str(nice))
+    except OSError:  # no autogroup: the nice value above is what counts
         pass
 
 
@@ -150,9 +170,7 @@ def sphinx(root: Path, builder: str, out: Path, doctrees: Path, env: dict, extra
         sys.executable, str(Path(__file__).resolve().parent / "sphinx_build.py"), "-b", builder, "-c", str(root),
         "-d", str(doctrees), *sphinx_options(), *extra, str(root / "source"), str(out),
     ]
-    if nice and shutil.which("nice"):
-        cmd = ["nice", "-n", str(nice), *cmd]
-    return run(cmd, f"sphinx-build -b {builder}", env)
+    return run(cmd, f"sphinx-build -b {builder}", env, nice=nice)
 
 
 def build_epub(root: Path, work: Path, env: dict, clean: bool = True) -> Path:
@@ -167,7 +185,7 @@ def build_epub(root: Path, work: Path, env: dict, clean: bool = True) -> Path:
     # book's last step, with a core idle.
     from kepub import make_kepub
 
-    side_by_side([(check_epub, epub, env), (check_epub, make_kepub(epub), env)])
+    side_by_side([(check_epub, epub, env, NICE["EPUBCheck"]), (check_epub, make_kepub(epub), env)])
     return epub
 
 
@@ -208,11 +226,11 @@ def epubcheck_command(epub: Path) -> list[str]:
     return [java, *JAVA_OPTS, "-jar", str(epubcheck_jar()), "--failonwarnings", str(epub)]
 
 
-def check_epub(epub: Path, env: dict) -> None:
+def check_epub(epub: Path, env: dict, nice: int = 0) -> None:
     log = epub.with_suffix(".epubcheck.txt")
     cmd = epubcheck_command(epub)
     try:
-        run(cmd, "EPUBCheck", env, log=log)
+        run(cmd, "EPUBCheck", env, log=log, nice=nice)
     finally:
         if log.exists():
             report = log.read_text(errors="replace")
@@ -229,17 +247,20 @@ def build_pdf(root: Path, work: Path, env: dict, editions=PDF_EDITIONS) -> list[
     Typst), then the PDF editions, compiled by Typst as PDF/UA-1 (print_pdf.py);
     Typst refuses a character the book's fonts cannot draw."""
     out, doctrees = work / "print", work / "doctrees" / "print"
-    sphinx(root, "print", out, doctrees, env)
+    sphinx(root, "print", out, doctrees, env, nice=NICE["print"])
     name, pdfs = load_book(root)["basename"], work / "pdf"
     run([sys.executable, str(root / "tools" / "print_pdf.py"), str(out), str(pdfs),
-         name, *editions, "--source", str(root / "source")], f"the {', '.join(editions)} PDF (Typst)", env)
+         name, *editions, "--source", str(root / "source")], f"the {', '.join(editions)} PDF (Typst)", env,
+        nice=NICE["Typst"])
     return [pdfs / (f"{name}.pdf" if ed == "letter" else f"{name}-{ed}.pdf") for ed in editions]
 
 
-# Beside the EPUB and PDF builds, the HTML build runs at a lower priority: it
-# has the most slack (the EPUB waits for EPUBCheck, the PDFs for Typst),
-# so on 2 cores it fills the gaps instead of slowing the other two.
-HTML_NICE_BESIDE_OTHERS = 7
+# The steps' priorities (nice values: the larger, the lower).  The book's longest chain
+# is the EPUB's: Sphinx's EPUB, the Kobo file, then the Kobo file's EPUBCheck (the
+# largest single step), so those run first; the rest has slack and fills the gaps,
+# the HTML build most of all.  Measured in `make bench` (benchmarks/README.md).
+NICE = {"EPUBCheck": 4, "print": 2, "Typst": 5, "HTML": 7}
+HTML_NICE_BESIDE_OTHERS = NICE["HTML"]
 
 
 def build_html(root: Path, work: Path, env: dict, downloads: Path | None) -> Path:
