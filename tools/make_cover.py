@@ -4,7 +4,7 @@
 
 The cover used to be a committed PNG that no build redrew: the EPUB and the
 PDFs printed "Edition 2026.11" while everything else said 2026.12.  Now every
-build draws it (``draw_cover``: ``figure_files.py``, the build's first step,
+build draws it (``draw_cover``: ``figure_files.py``, the build's drawing step,
 and ``book_cover.py`` for a Sphinx run on its own) from the title and the
 edition in book.toml, into ``source/_generated/cover.png`` (not committed);
 conf.py ships it as ``_static/cover.png`` for the EPUB cover and the print

@@ -1,4 +1,4 @@
-"""The figures as part of a Sphinx build: drawn first, never stale, and each
+"""The figures as part of a Sphinx build: drawn before they are read, never stale, and each
 format given the picture that works there.
 
 The figures are drawn from the facts file by ``figure_drawing.py`` and
