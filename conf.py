@@ -86,6 +86,7 @@ bibtex_bibfiles = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "source" / "b
 # stands once, in the back-matter bibliography (book_short_notes.py).
 bibtex_default_style = "short_note"  # the notes' style; the bibliography names its own (unsrt_once)
 bibtex_cite_id = "source-{key}"  # the id of each source's full entry, the notes' link target
+bibtex_footcite_id = "footcite-{key}"  # the id of each chapter note, which book_short_notes links
 bibtex_reference_style = "label"
 bibtex_foot_reference_style = "foot"
 

@@ -240,3 +240,17 @@ def test_the_extensions_subclass_what_these_tests_guard():
     assert issubclass(book_epub.BookEpubBuilder, Epub3Builder)
     assert issubclass(book_print.PrintBuilder, SingleFileHTMLBuilder)
     assert issubclass(book_html.BookHTMLTranslator, HTML5Translator)
+
+
+def test_the_bibtex_domain_still_says_where_each_full_entry_stands():
+    """book_short_notes links each chapter note to its source's entry through the bibtex
+    domain's citations (not a documented API of sphinxcontrib-bibtex)."""
+    from sphinxcontrib.bibtex.directives import BibliographyKey
+    from sphinxcontrib.bibtex.domain import BibtexDomain, Citation
+
+    assert {"citation_id", "bibliography_key", "key"} <= set(Citation._fields), \
+        f"sphinxcontrib.bibtex Citation fields changed: {Citation._fields}: book_short_notes"
+    assert "docname" in BibliographyKey._fields, "BibliographyKey has no docname: book_short_notes"
+    for prop in ("citations", "bibdata"):
+        assert isinstance(getattr(BibtexDomain, prop, None), property), \
+            f"BibtexDomain.{prop} is gone: book_short_notes.LinkNotesToSources"

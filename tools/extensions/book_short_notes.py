@@ -17,8 +17,10 @@ in the bibliography, and a chapter's note is short:
   ``howpublished``; the short title is ``shorttitle``, else the title up to
   its colon.  Both are biblatex field names; pybtex keeps any field, and
   ``unsrt`` ignores them;
-* a post-transform, for every builder, links each note's words to the
-  source's full entry (its id is ``bibtex_cite_id``, "source-KEY"): in
+* a post-transform, for every builder, links each note's words (the note's
+  id is ``bibtex_footcite_id``) to the source's full entry (its id is
+  ``bibtex_cite_id``, "source-KEY"; where it stands, from the bibtex domain's
+  citations: tests/test_private_api.py guards that surface): in
   another file for the site and the EPUB, on the same page for the print
   document (book_print.py keeps the anchor alone).
 
@@ -42,7 +44,6 @@ from sphinx.util.nodes import make_refnode
 logger = logging.getLogger(__name__)
 
 STYLE = "short_note"
-NOTE_ID = "footcite-"  # sphinxcontrib-bibtex's default bibtex_footcite_id, "footcite-{key}"
 
 
 def _latex(value: str) -> str:
@@ -88,7 +89,8 @@ class LinkNotesToSources(SphinxPostTransform):
     def run(self, **kwargs) -> None:
         domain = self.env.get_domain("cite")
         entries = {c.key: c for c in domain.citations}  # where each source's full entry is
-        ids = {nodes.make_id(NOTE_ID + key): key for key in domain.bibdata.data.entries}
+        template = self.config.bibtex_footcite_id  # conf.py: "footcite-{key}"
+        ids = {nodes.make_id(template.format(key=key)): key for key in domain.bibdata.data.entries}
         for note in self.document.findall(nodes.footnote):
             key = next((ids[n] for n in note["names"] if n in ids), None)
             if key is None:
