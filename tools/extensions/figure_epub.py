@@ -103,7 +103,7 @@ def draw_concentration(plt, facts: dict, grey: dict):
     ax.tick_params(axis="y", length=2.5, pad=1.5)  # short ticks: room for "last dose"
     ax.set_xlabel("Days", labelpad=1)
     w, h = fig.get_size_inches() * 72
-    fig.text(2 / w, 1 - 2 / h, "Blood level", va="top")
+    fig.text(2 / w, 1 - 2 / h, "Model blood level", va="top")
     fig.text(2 / w, 2 / h, f"half-life {p['half_life']:g} hours\npeak at {p['tmax']:g} hours",
              va="bottom", color=grey["dark"], linespacing=1.2)
     return fig
